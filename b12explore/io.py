@@ -90,7 +90,30 @@ def load(data_dir: str | os.PathLike | None = None) -> Evidence:
         path = folder / res["path"]
         cols = [f["name"] for f in res["schema"]["fields"]]
         if path.exists():
-            frames[res["name"]] = pd.read_csv(path, dtype=str, keep_default_na=False)
+            raw = pd.read_csv(path, dtype=str, keep_default_na=False)
         else:
-            frames[res["name"]] = pd.DataFrame(columns=cols, dtype=str)
+            raw = pd.DataFrame(columns=cols, dtype=str)
+        frames[res["name"]] = _typed(raw, res["schema"]["fields"])
     return Evidence(**frames, descriptor=descriptor, data_dir=folder)
+
+
+def _typed(raw: pd.DataFrame, fields: list[dict]) -> pd.DataFrame:
+    """Provisional coercion: enums -> categorical, integer -> Int64, number -> float64,
+    boolean -> boolean, string -> str (missing as NaN)."""
+    out = {}
+    for f in fields:
+        col = raw[f["name"]].str.strip().replace("", None) if f["name"] in raw else None
+        if col is None:
+            col = pd.Series([None] * len(raw), dtype=object)
+        enum = f.get("constraints", {}).get("enum")
+        if enum:
+            out[f["name"]] = pd.Categorical(col, categories=enum)
+        elif f["type"] == "integer":
+            out[f["name"]] = pd.to_numeric(col).astype("Int64")
+        elif f["type"] == "number":
+            out[f["name"]] = pd.to_numeric(col).astype("float64")
+        elif f["type"] == "boolean":
+            out[f["name"]] = col.map({"true": True, "false": False}).astype("boolean")
+        else:
+            out[f["name"]] = col.astype("str")
+    return pd.DataFrame(out, index=raw.index)
