@@ -39,7 +39,7 @@ test: $(VENV)/.installed-test
 
 # Re-execute every notebook in place, top to bottom (regenerates stored outputs).
 notebooks: $(VENV)/.installed-test
-	$(BIN)/python -m b12explore.notebooks_run notebooks/*.ipynb
+	cd notebooks && ../$(BIN)/jupyter nbconvert --to notebook --execute --inplace *.ipynb
 
 validate: $(VENV)/.installed-lab
 	$(BIN)/python -m b12explore validate data
