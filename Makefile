@@ -6,6 +6,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8888
 HOST   ?= 127.0.0.1
+# Notebook opened by `make lab` / served by `make dashboard` (tests pass a temporary copy).
+NOTEBOOK ?= notebooks/explorer.ipynb
 
 .PHONY: lab test dashboard notebooks lint format bench validate clean
 
@@ -27,10 +29,10 @@ $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.installed-test $(VENV)/.installed-lab
 
 lab: $(VENV)/.installed-lab
-	$(BIN)/jupyter lab --no-browser --ip=$(HOST) --port=$(PORT) notebooks/explorer.ipynb
+	$(BIN)/jupyter lab --no-browser --ip=$(HOST) --port=$(PORT) $(NOTEBOOK)
 
 dashboard: $(VENV)/.installed-lab
-	$(BIN)/voila --no-browser --Voila.ip=$(HOST) --port=$(PORT) notebooks/explorer.ipynb
+	$(BIN)/voila --no-browser --Voila.ip=$(HOST) --port=$(PORT) $(NOTEBOOK)
 
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check b12explore tests benchmarks

@@ -1,17 +1,23 @@
 """Loading the evidence tables: ``load()`` and the ``Evidence`` container.
 
-PROVISIONAL minimal loader (no validation yet); the foundation work replaces the
-body of ``load`` but keeps these names and signatures.
+``load`` reads the CSV files as text with the standard library (so that problems
+name physical lines), checks them against ``datapackage.json`` (see ``validate``)
+and returns typed frames: enumerations -> ``Categorical`` (schema order), integer ->
+``Int64``, number -> ``float64``, boolean -> ``boolean``, string -> ``str`` (missing
+as NaN). It never writes into the data folder.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 from pathlib import Path
 
 import pandas as pd
+
+from .errors import DataValidationError
+from .schema import read_descriptor, repo_data_dir, resolve_data_dir
+from .validate import check_package, coerce
 
 TABLES = (
     "studies",
@@ -25,11 +31,28 @@ TABLES = (
 
 
 def default_data_dir() -> Path:
-    """The data folder: ``$B12EXPLORE_DATA`` if set, else the repository's ``data/``."""
+    """The data folder: ``$B12EXPLORE_DATA`` if set, else the repository's ``data/``.
+
+    Examples
+    --------
+    >>> default_data_dir().name  # doctest: +SKIP
+    'data'
+    """
     env = os.environ.get("B12EXPLORE_DATA")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parent.parent / "data"
+    return repo_data_dir()
+
+
+def _no_formula_cells() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "table": pd.Series(dtype="str"),
+            "line": pd.Series(dtype="int64"),
+            "column": pd.Series(dtype="str"),
+            "value": pd.Series(dtype="str"),
+        }
+    )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -45,6 +68,13 @@ class Evidence:
         The parsed ``datapackage.json``.
     data_dir : Path
         Folder the tables were read from.
+    warnings : tuple of str
+        Things accepted but worth knowing (unknown extra columns, absent optional
+        columns), one sentence each.
+    formula_cells : DataFrame
+        Columns ``table``, ``line``, ``column``, ``value``: text cells starting with
+        ``=``, ``+``, ``-`` or ``@``. They are kept as written; exports must neutralise
+        them (spreadsheets would run them as formulas).
     """
 
     studies: pd.DataFrame
@@ -56,6 +86,8 @@ class Evidence:
     claims: pd.DataFrame
     descriptor: dict = dataclasses.field(default_factory=dict, repr=False)
     data_dir: Path | None = None
+    warnings: tuple[str, ...] = ()
+    formula_cells: pd.DataFrame = dataclasses.field(default_factory=_no_formula_cells, repr=False)
 
     @property
     def version(self) -> str:
@@ -82,38 +114,63 @@ class Evidence:
 
 
 def load(data_dir: str | os.PathLike | None = None) -> Evidence:
-    """Read and validate the evidence tables (provisional: no validation)."""
-    folder = Path(data_dir) if data_dir is not None else default_data_dir()
-    descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    """Read and validate the evidence tables.
+
+    Parameters
+    ----------
+    data_dir : str or PathLike, optional
+        Folder with ``datapackage.json`` and the CSV files. Default:
+        ``$B12EXPLORE_DATA`` if set, else the repository's ``data/``. Only
+        ``studies.csv`` and ``datapackage.json`` are required.
+
+    Returns
+    -------
+    Evidence
+        One typed DataFrame per table (fresh objects on every call; nothing is
+        cached or shared), with ``warnings`` and ``formula_cells``.
+
+    Raises
+    ------
+    DataValidationError
+        Listing every problem found (file, physical line, column, value, expected).
+    DataFolderError
+        (a ``DataValidationError``) when the folder or its ``datapackage.json`` is
+        missing, unreadable or broken.
+
+    Examples
+    --------
+    >>> ev = load()
+    >>> ev.studies["design"].dtype.name
+    'category'
+    """
+    folder = resolve_data_dir(data_dir)
+    descriptor = read_descriptor(folder)
+    checked = check_package(folder, descriptor)
+    if checked.problems:
+        raise DataValidationError(
+            checked.problems, warnings=checked.warnings, data_dir=str(folder)
+        )
     frames = {}
-    for res in descriptor["resources"]:
-        path = folder / res["path"]
-        cols = [f["name"] for f in res["schema"]["fields"]]
-        if path.exists():
-            raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    warnings = list(checked.warnings)
+    for name in TABLES:
+        table = checked.tables.get(name)
+        if table is None:
+            warnings.append(f"datapackage.json does not describe the table {name!r}; left empty")
+            frames[name] = pd.DataFrame()
         else:
-            raw = pd.DataFrame(columns=cols, dtype=str)
-        frames[res["name"]] = _typed(raw, res["schema"]["fields"])
-    return Evidence(**frames, descriptor=descriptor, data_dir=folder)
+            frames[name] = table.frame.reset_index(drop=True)
+    for name in checked.tables:
+        if name not in TABLES:
+            warnings.append(f"table {name!r} is checked but not used by the explorer")
+    return Evidence(
+        **frames,
+        descriptor=descriptor,
+        data_dir=folder,
+        warnings=tuple(warnings),
+        formula_cells=checked.formula_cells,
+    )
 
 
 def _typed(raw: pd.DataFrame, fields: list[dict]) -> pd.DataFrame:
-    """Provisional coercion: enums -> categorical, integer -> Int64, number -> float64,
-    boolean -> boolean, string -> str (missing as NaN)."""
-    out = {}
-    for f in fields:
-        col = raw[f["name"]].str.strip().replace("", None) if f["name"] in raw else None
-        if col is None:
-            col = pd.Series([None] * len(raw), dtype=object)
-        enum = f.get("constraints", {}).get("enum")
-        if enum:
-            out[f["name"]] = pd.Categorical(col, categories=enum)
-        elif f["type"] == "integer":
-            out[f["name"]] = pd.to_numeric(col).astype("Int64")
-        elif f["type"] == "number":
-            out[f["name"]] = pd.to_numeric(col).astype("float64")
-        elif f["type"] == "boolean":
-            out[f["name"]] = col.map({"true": True, "false": False}).astype("boolean")
-        else:
-            out[f["name"]] = col.astype("str")
-    return pd.DataFrame(out, index=raw.index)
+    """Lenient typing of a text frame (kept for docs/tests; see ``validate.coerce``)."""
+    return coerce(raw, fields)

@@ -1,0 +1,39 @@
+"""Axes-level charts of the evidence (seaborn shape) and the slide chart list.
+
+Every chart takes data first and options as keywords, draws on ``ax`` (or on a new
+``matplotlib.figure.Figure`` when ``ax`` is omitted, never through pyplot) and
+returns the ``Axes``. An empty selection gives an ``Axes`` with a "no studies
+match" note. Numbers come from :mod:`b12explore.summaries`.
+
+Modules: ``sample_sizes`` (sample sizes, reviews), ``routes`` (route x form,
+delivery-route matrix), ``findings`` (direction, albatross, forest), ``maps``
+(evidence map, timeline, risk of bias), ``overview`` (overview slide,
+``SlideChart``, ``slide_charts``).
+"""
+
+from __future__ import annotations
+
+from ._base import EMPTY_NOTE
+from .findings import DIRECTION_MARKERS, albatross_plot, direction_plot, forest_plot
+from .maps import evidence_map, risk_of_bias_chart, timeline_chart
+from .overview import SlideChart, evidence_overview, slide_charts
+from .routes import delivery_feature_chart, route_form_chart
+from .sample_sizes import review_size_chart, sample_size_chart
+
+__all__ = [
+    "DIRECTION_MARKERS",
+    "EMPTY_NOTE",
+    "SlideChart",
+    "albatross_plot",
+    "delivery_feature_chart",
+    "direction_plot",
+    "evidence_map",
+    "evidence_overview",
+    "forest_plot",
+    "review_size_chart",
+    "risk_of_bias_chart",
+    "route_form_chart",
+    "sample_size_chart",
+    "slide_charts",
+    "timeline_chart",
+]

@@ -1,0 +1,213 @@
+"""The ``export`` command: every chart, the deck and the citations for filtered evidence.
+
+``python -m b12explore export --out DIR [--data DIR] [--route R ...] [--design D ...]
+[--format png,svg,pdf,pptx] [--overwrite]``
+
+Exit status: 0 written; 1 a target exists (nothing written) or a write failed;
+2 bad arguments or a data folder that cannot be read or is invalid.
+Registered in ``cli.py`` with ``add_parser(subparsers)``; also runnable on its own
+as ``python -m b12explore.cli_export``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+IMAGE_FORMATS = ("png", "svg", "pdf")
+ALL_FORMATS = (*IMAGE_FORMATS, "pptx")
+DECK_NAME = "b12explore-slides"
+CITATIONS_NAME = "citations"
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Add the ``export`` sub-command to an argparse ``subparsers`` object.
+
+    Examples
+    --------
+    >>> parser = argparse.ArgumentParser(prog="b12explore")
+    >>> p = add_parser(parser.add_subparsers(dest="command"))
+    >>> args = parser.parse_args(["export", "--out", "slides", "--route", "oral"])
+    >>> args.out, args.route, args.func is run
+    ('slides', ['oral'], True)
+    """
+    parser = subparsers.add_parser(
+        "export",
+        help="write every chart (PNG/SVG/PDF + CSV), a PPTX deck and citations",
+        description="Write every chart (PNG/SVG/PDF at slide size, CSV of its data), a 16:9 "
+        "PPTX deck and BibTeX/RIS citations for the filtered evidence. Exit 0 written, "
+        "1 a target exists (nothing written), 2 bad arguments or data folder.",
+    )
+    configure(parser)
+    parser.set_defaults(func=run)
+    return parser
+
+
+def configure(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Add the export options to ``parser``.
+
+    Examples
+    --------
+    >>> configure(argparse.ArgumentParser()).parse_args(["--out", "o"]).format
+    'png,svg,pdf,pptx'
+    """
+    parser.add_argument("--out", required=True, help="export folder (created if missing)")
+    parser.add_argument("--data", default=None, help="data folder (default: shipped data)")
+    parser.add_argument(
+        "--route", action="extend", nargs="+", default=[], metavar="R", help="keep these routes"
+    )
+    parser.add_argument(
+        "--design", action="extend", nargs="+", default=[], metavar="D", help="keep these designs"
+    )
+    parser.add_argument(
+        "--format",
+        default=",".join(ALL_FORMATS),
+        help="comma-separated subset of png,svg,pdf,pptx (default: all)",
+    )
+    parser.add_argument("--size", default="16:9", choices=("16:9", "4:3"), help="slide aspect")
+    parser.add_argument("--dpi", type=int, default=200, help="PNG resolution (default 200)")
+    parser.add_argument(
+        "--overwrite", action="store_true", help="replace existing files instead of stopping"
+    )
+    return parser
+
+
+def _split_values(values: Sequence[str]) -> tuple[str, ...]:
+    out: list[str] = []
+    for v in values:
+        out.extend(x.strip() for x in v.split(",") if x.strip())
+    return tuple(dict.fromkeys(out))
+
+
+def _slide_charts(evidence: Any, filters_text: str, size: str = "16:9") -> list[Any]:
+    """The charts to export (a seam for tests)."""
+    from . import charts
+
+    return list(charts.slide_charts(evidence, filters_text=filters_text, size=size))
+
+
+def _plan(charts: Sequence[Any], out: Path, images: Sequence[str], deck: bool) -> list[Path]:
+    from .export import chart_paths
+    from .safefiles import safe_path
+
+    paths: list[Path] = []
+    for chart in charts:
+        has_data = getattr(chart, "data", None) is not None
+        if images:
+            paths += chart_paths(out / chart.name, formats=images, data=has_data)
+        elif has_data:
+            paths.append(safe_path(out, chart.name, ".csv"))
+    if deck:
+        paths.append(safe_path(out, DECK_NAME, ".pptx"))
+    paths += [safe_path(out, CITATIONS_NAME, s) for s in (".bib", ".ris")]
+    return paths
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"b12explore export: error: {message}", file=sys.stderr)
+    return code
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the export command for parsed ``args``; return the exit status.
+
+    Examples
+    --------
+    >>> ns = configure(argparse.ArgumentParser()).parse_args(["--out", "o", "--format", "gif"])
+    >>> run(ns)
+    2
+    """
+    formats = _split_values([args.format])
+    bad = [f for f in formats if f not in ALL_FORMATS]
+    if bad or not formats:
+        return _fail(
+            f"--format: unknown {', '.join(bad) or 'empty list'}; "
+            f"choose from {','.join(ALL_FORMATS)}",
+            2,
+        )
+    from .filters import FilterState, apply_filters, describe
+    from .io import load
+
+    try:
+        state = FilterState.from_values(
+            routes=_split_values(args.route), designs=_split_values(args.design)
+        )
+    except ValueError as exc:
+        return _fail(str(exc), 2)
+    try:
+        evidence = load(args.data)
+    except (OSError, ValueError) as exc:
+        return _fail(f"cannot use data folder {args.data or '(shipped data)'}:\n{exc}", 2)
+    filtered = apply_filters(evidence, state)
+    filters_text = describe(state)
+    images = [f for f in formats if f in IMAGE_FORMATS]
+    return _export(filtered, filters_text, Path(args.out), images, "pptx" in formats, args)
+
+
+def _export(evidence, filters_text, out, images, deck, args) -> int:
+    import matplotlib.pyplot as plt
+
+    from .export import export_chart, export_citations, export_deck
+    from .safefiles import check_free, csv_bytes, safe_path, write_all
+
+    charts = _slide_charts(evidence, filters_text, args.size)
+    try:
+        check_free(_plan(charts, out, images, deck), overwrite=args.overwrite)
+        written: list[Path] = []
+        for i, chart in enumerate(charts, 1):
+            if images:
+                paths = export_chart(
+                    chart.figure,
+                    out / chart.name,
+                    formats=images,
+                    size=args.size,
+                    caption=chart.caption,
+                    data=chart.data,
+                    overwrite=args.overwrite,
+                    dpi=args.dpi,
+                )
+            elif chart.data is not None:
+                out.mkdir(parents=True, exist_ok=True)
+                target = safe_path(out, chart.name, ".csv")
+                paths = write_all({target: csv_bytes(chart.data)}, overwrite=args.overwrite)
+            else:
+                paths = []
+            written += paths
+            kinds = " ".join(p.suffix.lstrip(".") for p in paths)
+            print(f"[{i}/{len(charts)}] {chart.name}: {kinds or 'nothing'}", flush=True)
+        if deck:
+            written.append(
+                export_deck(charts, out / DECK_NAME, evidence=evidence, overwrite=args.overwrite)
+            )
+            print(f"deck: {len(charts)} slides", flush=True)
+        written += export_citations(evidence, out / CITATIONS_NAME, overwrite=args.overwrite)
+    except FileExistsError as exc:
+        return _fail(f"{exc}\nnothing was overwritten; use --overwrite to replace", 1)
+    except OSError as exc:
+        return _fail(f"could not write to {out}: {exc}", 1)
+    finally:
+        for chart in charts:
+            plt.close(chart.figure)
+    print(f"wrote {len(written)} files to {out}:")
+    for p in written:
+        print(f"  {p.name}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Stand-alone entry point: ``python -m b12explore.cli_export --out DIR``.
+
+    Examples
+    --------
+    >>> main(["--out", "o", "--format", "tiff"])
+    2
+    """
+    parser = configure(argparse.ArgumentParser(prog="b12explore export"))
+    return run(parser.parse_args(argv))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

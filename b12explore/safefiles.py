@@ -1,0 +1,273 @@
+"""Safe export files: portable names, no-clobber checks, atomic writes, CSV neutralisation.
+
+Nothing here knows about charts; ``export`` builds on these helpers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import re
+import tempfile
+import unicodedata
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import pandas as pd
+
+MAX_NAME_LENGTH = 100
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_RESERVED = frozenset(
+    {"CON", "PRN", "AUX", "NUL"}
+    | {f"COM{i}" for i in range(1, 10)}
+    | {f"LPT{i}" for i in range(1, 10)}
+)
+_INJECTION_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def safe_name(name: str, *, max_length: int = MAX_NAME_LENGTH, default: str = "export") -> str:
+    """A file name that is safe on every common filesystem.
+
+    Accents are folded to ASCII, every character outside ``[A-Za-z0-9._-]`` becomes
+    ``_``, leading ``.``/``-``/``_`` and trailing ``.`` are stripped, Windows reserved
+    device names (``CON``, ``COM1``, ...) get a leading ``_`` and the length is capped.
+
+    Parameters
+    ----------
+    name : str
+        Proposed name (one path component; separators are replaced, not followed).
+    max_length : int, default 100
+        Longest name returned.
+    default : str, default "export"
+        Used when nothing safe is left.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> safe_name("../../etc/passwd")
+    'etc_passwd'
+    >>> safe_name("CON.png")
+    '_CON.png'
+    >>> safe_name("Effect – direction (VAS)")
+    'Effect_direction_VAS'
+    """
+    folded = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode()
+    text = _UNSAFE.sub("_", folded).strip("_")
+    text = text.lstrip(".-_").rstrip(". ")
+    if not text:
+        text = default
+    if text.split(".")[0].upper() in _RESERVED:
+        text = "_" + text
+    if len(text) > max_length:
+        stem, dot, suffix = text.rpartition(".")
+        if dot and 0 < len(suffix) < 8 and stem:
+            text = stem[: max_length - len(suffix) - 1].rstrip(".") + "." + suffix
+        else:
+            text = text[:max_length].rstrip(".")
+    return text
+
+
+def safe_path(folder: str | os.PathLike, name: str, suffix: str = "") -> Path:
+    """``folder / safe_name(name) + suffix``, checked to stay inside ``folder``.
+
+    Parameters
+    ----------
+    folder : path-like
+        The export folder.
+    name : str
+        Proposed file stem (made safe with :func:`safe_name`).
+    suffix : str, default ""
+        Extension including the dot, e.g. ``".png"``.
+
+    Returns
+    -------
+    Path
+        Absolute path of the target file.
+
+    Raises
+    ------
+    ValueError
+        If the resolved target is not inside ``folder`` (e.g. through a symlink).
+
+    Examples
+    --------
+    >>> safe_path("/tmp/out", "../x", ".png").name
+    'x.png'
+    """
+    root = Path(folder).resolve()
+    target = (root / (safe_name(name) + suffix)).resolve()
+    if root not in target.parents:
+        raise ValueError(f"export target {target} is not inside the export folder {root}")
+    return target
+
+
+def check_free(paths: Iterable[Path], *, overwrite: bool = False) -> None:
+    """Raise ``FileExistsError`` naming every target that exists (unless ``overwrite``).
+
+    Also rejects the same target listed twice, which would make one export
+    silently replace another.
+
+    Examples
+    --------
+    >>> check_free([Path("/nonexistent/a.png")])
+    """
+    paths = list(paths)
+    seen: set[Path] = set()
+    for p in paths:
+        if p in seen:
+            raise ValueError(f"two exports would write the same file: {p}")
+        seen.add(p)
+    if overwrite:
+        return
+    existing = [str(p) for p in paths if os.path.lexists(p)]
+    if existing:
+        listed = ", ".join(existing)
+        raise FileExistsError(
+            f"refusing to overwrite existing file(s): {listed} (pass overwrite=True)"
+        )
+
+
+def atomic_write(path: str | os.PathLike, data: bytes, *, overwrite: bool = False) -> Path:
+    """Write ``data`` to ``path`` atomically: temp file in the same folder, fsync, rename.
+
+    Without ``overwrite`` the final step is a hard link, which fails if the target
+    appeared in the meantime, so nothing is ever silently replaced. Readers see
+    either no file or the complete file; no temporary file is left behind.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     atomic_write(Path(d) / "a.txt", b"hi").read_bytes()
+    b'hi'
+    """
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        if overwrite:
+            os.replace(tmp, path)
+        else:
+            _link_no_clobber(tmp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+    _fsync_dir(path.parent)
+    return path
+
+
+def _link_no_clobber(tmp: str, path: Path) -> None:
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        raise FileExistsError(f"refusing to overwrite existing file: {path}") from None
+    except OSError:  # filesystem without hard links: check, then rename
+        if os.path.lexists(path):
+            raise FileExistsError(f"refusing to overwrite existing file: {path}") from None
+        os.replace(tmp, path)
+
+
+def _fsync_dir(folder: Path) -> None:
+    if os.name != "posix":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def write_all(files: Mapping[Path, bytes], *, overwrite: bool = False) -> list[Path]:
+    """Write several files atomically, all or nothing.
+
+    Every target is checked before any is written; if a write fails, files this call
+    created are removed again (files it replaced under ``overwrite`` stay replaced).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     [p.name for p in write_all({Path(d) / "a": b"1", Path(d) / "b": b"2"})]
+    ['a', 'b']
+    """
+    check_free(files, overwrite=overwrite)
+    created: list[Path] = []
+    written: list[Path] = []
+    try:
+        for path, data in files.items():
+            existed = os.path.lexists(path)
+            atomic_write(path, data, overwrite=overwrite)
+            written.append(path)
+            if not existed:
+                created.append(path)
+    except BaseException:
+        for p in created:
+            with contextlib.suppress(OSError):
+                os.unlink(p)
+        raise
+    return written
+
+
+def neutralise_cell(value: object) -> object:
+    """Prefix ``'`` to a text cell that a spreadsheet would run as a formula.
+
+    Examples
+    --------
+    >>> neutralise_cell("=HYPERLINK(1)")
+    "'=HYPERLINK(1)"
+    >>> neutralise_cell("oral")
+    'oral'
+    >>> neutralise_cell(-3.5)
+    -3.5
+    """
+    if isinstance(value, str) and value.startswith(_INJECTION_PREFIXES):
+        return "'" + value
+    return value
+
+
+def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` safe to open in a spreadsheet (OWASP CSV injection).
+
+    Text cells (and column names) starting with ``= + - @``, tab, CR or LF get a
+    leading single quote; numeric and boolean columns are left numeric.
+
+    Examples
+    --------
+    >>> neutralise_frame(pd.DataFrame({"a": ["=1+1", "x"], "n": [-1, 2]}))["a"].tolist()
+    ["'=1+1", 'x']
+    """
+    if not isinstance(frame.index, pd.RangeIndex) or any(n is not None for n in frame.index.names):
+        frame = frame.reset_index()
+    out = {}
+    for col in frame.columns:
+        s = frame[col]
+        if pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype):
+            out[col] = s
+        else:
+            out[col] = s.astype(object).map(neutralise_cell, na_action="ignore")
+    safe = pd.DataFrame(out, index=frame.index)
+    safe.columns = [neutralise_cell(str(c)) for c in frame.columns]
+    return safe
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """CSV bytes for a spreadsheet: neutralised cells, UTF-8 with BOM, CRLF rows.
+
+    Examples
+    --------
+    >>> csv_bytes(pd.DataFrame({"a": ["@x"]}))
+    b"\\xef\\xbb\\xbfa\\r\\n'@x\\r\\n"
+    """
+    buf = io.StringIO()
+    neutralise_frame(frame).to_csv(buf, index=False, lineterminator="\r\n")
+    return buf.getvalue().encode("utf-8-sig")

@@ -1,0 +1,255 @@
+"""Palette, category colours, readable labels and the slide style context.
+
+Colours come from the Okabe–Ito palette, which stays distinguishable under the
+common forms of colour-vision deficiency. Each schema category has a fixed colour,
+so that "oral" is the same colour in every chart, whatever the filter.
+
+Nothing here changes matplotlib's global ``rcParams``: slide styling is applied
+with :func:`slide_context`, a ``matplotlib.rc_context``. matplotlib is imported
+only inside that function, so importing this module is cheap.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+#: Okabe & Ito (2008) "Color Universal Design" palette.
+OKABE_ITO: dict[str, str] = {
+    "black": "#000000",
+    "orange": "#E69F00",
+    "skyblue": "#56B4E9",
+    "bluishgreen": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "reddishpurple": "#CC79A7",
+}
+#: Neutral grey for "not reported" / "not assessed" categories.
+GREY = "#999999"
+LIGHT_GREY = "#DDDDDD"
+_P = OKABE_ITO
+
+#: Slide sizes in inches: PowerPoint's default 16:9 and the classic 4:3.
+SIZES: dict[str, tuple[float, float]] = {"16:9": (13.333, 7.5), "4:3": (10.0, 7.5)}
+
+ROUTE_COLORS: dict[str, str] = {
+    "intramuscular": _P["blue"],
+    "oral": _P["orange"],
+    "intravenous": _P["reddishpurple"],
+    "sublingual": _P["bluishgreen"],
+    "nasal": _P["skyblue"],
+    "mixed": _P["vermillion"],
+    "not_reported": GREY,
+}
+DESIGN_COLORS: dict[str, str] = {
+    "rct": _P["blue"],
+    "non_randomised": _P["skyblue"],
+    "observational": _P["orange"],
+    "animal": _P["reddishpurple"],
+    "systematic_review": _P["bluishgreen"],
+    "meta_analysis": _P["vermillion"],
+    "narrative_review": _P["yellow"],
+}
+FORM_COLORS: dict[str, str] = {
+    "methylcobalamin": _P["bluishgreen"],
+    "cyanocobalamin": _P["blue"],
+    "hydroxocobalamin": _P["orange"],
+    "mixed": _P["reddishpurple"],
+    "not_reported": GREY,
+}
+FINDING_COLORS: dict[str, str] = {
+    "benefit": _P["bluishgreen"],
+    "no_difference": _P["skyblue"],
+    "mixed": _P["yellow"],
+    "inconclusive": GREY,
+    "harm": _P["vermillion"],
+}
+RISK_OF_BIAS_COLORS: dict[str, str] = {
+    "low": _P["bluishgreen"],
+    "some_concerns": _P["yellow"],
+    "high": _P["vermillion"],
+    "not_assessed": GREY,
+    "not_applicable": LIGHT_GREY,
+}
+#: Symbols drawn inside traffic lights so that colour is never the only cue.
+RISK_OF_BIAS_SYMBOLS: dict[str, str] = {
+    "low": "+",
+    "some_concerns": "!",
+    "high": "×",
+    "not_assessed": "?",
+    "not_applicable": "",
+}
+
+_COLOR_MAPS = {
+    "route": ROUTE_COLORS,
+    "design": DESIGN_COLORS,
+    "b12_form": FORM_COLORS,
+    "finding": FINDING_COLORS,
+    "direction": FINDING_COLORS,
+    "risk_of_bias": RISK_OF_BIAS_COLORS,
+}
+
+_LABELS = {
+    "rct": "RCT",
+    "non_randomised": "Non-randomised",
+    "systematic_review": "Systematic review",
+    "meta_analysis": "Meta-analysis",
+    "narrative_review": "Narrative review",
+    "not_reported": "not reported",
+    "not_assessed": "not assessed",
+    "not_applicable": "not applicable",
+    "no_difference": "No difference",
+    "some_concerns": "Some concerns",
+    "vas": "Pain VAS",
+    "nrs": "Pain NRS",
+    "odi": "ODI",
+    "rmdq": "RMDQ",
+    "joa": "JOA score",
+    "walking_distance": "Walking distance",
+    "treatment_failure": "Treatment failure",
+    "therapy_duration": "Therapy duration",
+    "analgesic_use": "Analgesic use",
+    "pain_relief": "Pain relief",
+    "neuropathic_symptoms": "Neuropathic symptoms",
+    "global_assessment": "Global assessment",
+    "adverse_events": "Adverse events",
+    "b12_form": "B12 form",
+}
+
+
+def color_for(kind: str, category: object) -> str:
+    """The fixed colour of a schema category.
+
+    Parameters
+    ----------
+    kind : str
+        ``"route"``, ``"design"``, ``"b12_form"``, ``"finding"``, ``"direction"`` or
+        ``"risk_of_bias"``.
+    category : object
+        A category value; unknown or missing values get grey.
+
+    Returns
+    -------
+    str
+        A hex colour.
+
+    Examples
+    --------
+    >>> color_for("route", "oral")
+    '#E69F00'
+    >>> color_for("route", None)
+    '#999999'
+    """
+    return _COLOR_MAPS[kind].get(str(category), GREY)
+
+
+def pretty(value: object) -> str:
+    """A readable label for a category code (``"rct"`` -> ``"RCT"``).
+
+    Examples
+    --------
+    >>> pretty("systematic_review")
+    'Systematic review'
+    >>> pretty("intramuscular")
+    'Intramuscular'
+    """
+    text = str(value)
+    if text in _LABELS:
+        return _LABELS[text]
+    return text.replace("_", " ").capitalize()
+
+
+def slide_rc(size: str = "16:9") -> dict:
+    """The rc settings of :func:`slide_context` as a plain dict.
+
+    Examples
+    --------
+    >>> slide_rc()["figure.figsize"]
+    (13.333, 7.5)
+    """
+    if size not in SIZES:
+        raise ValueError(f"size must be one of {sorted(SIZES)}, got {size!r}")
+    return {
+        "figure.figsize": SIZES[size],
+        "figure.dpi": 100,
+        "savefig.dpi": 200,
+        "font.family": "DejaVu Sans",
+        "font.size": 16,
+        "axes.titlesize": 20,
+        "axes.labelsize": 16,
+        "xtick.labelsize": 14,
+        "ytick.labelsize": 14,
+        "legend.fontsize": 14,
+        "legend.title_fontsize": 14,
+        "figure.titlesize": 22,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "axes.prop_cycle": _cycler(),
+        "svg.fonttype": "none",
+        "svg.hashsalt": "b12explore",
+        "pdf.fonttype": 42,
+        "path.simplify": True,
+    }
+
+
+def _cycler():
+    from cycler import cycler
+
+    return cycler(color=[c for k, c in OKABE_ITO.items() if k != "black"])
+
+
+@contextlib.contextmanager
+def slide_context(size: str = "16:9") -> Iterator[dict]:
+    """Slide styling for figures created inside the block.
+
+    Fonts are at least 14 pt at the slide's real size, SVG text stays text and SVG
+    ids are reproducible. Global ``rcParams`` are restored on exit.
+
+    Parameters
+    ----------
+    size : {"16:9", "4:3"}
+        Slide aspect; sets ``figure.figsize`` from :data:`SIZES`.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> before = matplotlib.rcParams["font.size"]
+    >>> with slide_context() as rc:
+    ...     matplotlib.rcParams["font.size"]
+    16.0
+    >>> matplotlib.rcParams["font.size"] == before
+    True
+    """
+    import matplotlib
+
+    rc = slide_rc(size)
+    with matplotlib.rc_context(rc):
+        yield rc
+
+
+def tint(color: str, amount: float = 0.55) -> str:
+    """``color`` mixed with white (``amount`` of white), as hex.
+
+    Examples
+    --------
+    >>> tint("#000000", 0.5)
+    '#808080'
+    """
+    c = color.lstrip("#")
+    rgb = [int(c[i : i + 2], 16) for i in (0, 2, 4)]
+    mixed = [round(v + (255 - v) * amount) for v in rgb]
+    return "#" + "".join(f"{v:02X}" for v in mixed)
+
+
+#: Cell colours of the delivery-route matrix: 1 least, 3 most favourable.
+SCORE_COLORS: dict[int, str] = {
+    1: tint(OKABE_ITO["vermillion"], 0.6),
+    2: tint(OKABE_ITO["yellow"], 0.5),
+    3: tint(OKABE_ITO["bluishgreen"], 0.6),
+}
+SCORE_LABELS: dict[int, str] = {
+    1: "1 least favourable",
+    2: "2 intermediate",
+    3: "3 most favourable",
+}

@@ -1,0 +1,202 @@
+"""Real-browser tests: the explorer notebook in JupyterLab and in Voilà, in headless Chromium.
+
+Both servers are started through ``make lab`` / ``make dashboard`` on 127.0.0.1 with a
+random token, on a temporary copy of ``notebooks/explorer.ipynb`` (so running, saving and
+exporting never touch the repository), and stopped even when a test fails.
+
+The expected notebook (see ``conftest.write_standin_notebook``): a ``parameters`` cell with
+``data_dir = None``, then a cell whose value is ``Explorer(load(data_dir))``. Selectors are the
+CSS classes documented in ``b12explore/widgets.py``. Expected numbers are computed here from
+the same data with the package's own filter function, so the tests follow the data.
+
+Screenshots: ``test-artifacts/explorer.png`` (README), ``explorer-filtered.png``,
+``explorer-exported.png``, ``voila.png``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from _servers import REPO, Server, start
+
+from b12explore import load
+from b12explore.filters import CHOICES, FilterState, apply_filters
+
+pytestmark = [pytest.mark.browser, pytest.mark.server]
+
+TIMEOUT_MS = 60_000
+PAYLOAD = "<img src=x onerror=window.__pwned=1>"
+
+
+@pytest.fixture
+def lab(notebook_root: Path, tmp_path: Path):
+    server = start("lab", notebook_root / "explorer.ipynb", tmp_path / "jupyter")
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def route_filter(data_dir: Path | None) -> tuple[int, int, int]:
+    """(option index, studies kept, total) for a route that keeps some but not all studies."""
+    studies = load(data_dir).studies
+    total = len(studies)
+    counts = studies["route"].value_counts()
+    usable = [r for r in CHOICES["routes"] if 0 < counts.get(r, 0) < total]
+    assert usable, "the data needs studies with at least two different routes"
+    route = max(usable, key=lambda r: counts[r])
+    kept = len(apply_filters(load(data_dir), FilterState(routes=(route,))).studies)
+    return CHOICES["routes"].index(route), kept, total
+
+
+def status_text(page) -> str:
+    return page.locator(".b12-status").inner_text().strip()
+
+
+def wait_for_status(page, expected_start: str) -> str:
+    page.wait_for_function(
+        "s => document.querySelector('.b12-status')?.innerText.trim().startsWith(s)",
+        arg=expected_start,
+        timeout=TIMEOUT_MS,
+    )
+    return status_text(page)
+
+
+def chart_src(page, css: str, previous: str | None = None) -> str:
+    """The ``src`` of chart image ``css`` once it is set (and differs from ``previous``)."""
+    page.wait_for_function(
+        """([css, prev]) => {
+            const img = document.querySelector('img.' + css);
+            return img && img.src && img.src !== prev && img.naturalWidth > 0;
+        }""",
+        arg=[css, previous or ""],
+        timeout=TIMEOUT_MS,
+    )
+    return page.locator(f"img.{css}").get_attribute("src")
+
+
+def show_tab(page, title: str) -> None:
+    page.locator(".b12-views .lm-TabBar-tab", has_text=title).click()
+
+
+def choose_route(page, index: int) -> None:
+    page.locator(".b12-route select").select_option(index=index)
+
+
+def run_all_in_lab(page, server: Server) -> None:
+    page.goto(f"{server.url}lab/tree/explorer.ipynb?token={server.token}")
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status=idle]", timeout=TIMEOUT_MS)
+    page.locator("li.lm-MenuBar-item", has_text="Run").click()
+    page.locator("li.lm-Menu-item[data-command='runmenu:run-all']").click()
+    page.wait_for_selector(".b12-explorer .b12-status", timeout=TIMEOUT_MS)
+
+
+def test_explorer_in_jupyterlab(lab: Server, page, notebook_root: Path, artifacts_dir: Path):
+    index, kept, total = route_filter(None)
+    started = time.monotonic()
+    run_all_in_lab(page, lab)
+    before = wait_for_status(page, f"{total:,} of {total:,} ")
+    show_tab(page, "Sample sizes")
+    chart_before = chart_src(page, "b12-chart-sample-sizes")
+    page.locator(".b12-explorer").screenshot(path=str(artifacts_dir / "explorer.png"))
+
+    choose_route(page, index)
+    after = wait_for_status(page, f"{kept:,} of {total:,} ")
+    chart_after = chart_src(page, "b12-chart-sample-sizes", previous=chart_before)
+    assert after != before
+    assert chart_after != chart_before
+    assert page.locator(".b12-message").inner_text().strip() == ""
+    page.locator(".b12-explorer").screenshot(path=str(artifacts_dir / "explorer-filtered.png"))
+
+    exports = notebook_root / "exports"
+    assert not exports.exists()
+    page.locator("button.b12-export").click()
+    page.wait_for_function(
+        "() => /Wrote|failed/.test(document.querySelector('.b12-export-message')?.innerText)",
+        timeout=TIMEOUT_MS,
+    )
+    message = page.locator(".b12-export-message").inner_text()
+    assert message.startswith("Wrote "), message
+    written = sorted(p.relative_to(exports) for p in exports.rglob("*") if p.is_file())
+    names = {p.name for p in written}
+    assert {"deck.pptx", "citations.bib", "citations.ris"} <= names
+    assert any(name.endswith(".png") for name in names)
+    assert message.split()[1] == str(len(written))  # "Wrote N files to ..."
+    page.locator(".b12-explorer").screenshot(path=str(artifacts_dir / "explorer-exported.png"))
+    print(f"JupyterLab: run all, filter and export in {time.monotonic() - started:.1f} s")
+
+
+# ------------------------------------------------------------------ Voilà
+
+
+@pytest.fixture
+def hostile_data(tmp_path: Path) -> Path:
+    """A copy of the shipped data in which every study title is an HTML-injection attempt."""
+    data = tmp_path / "data"
+    shutil.copytree(REPO / "data", data)
+    path = data / "studies.csv"
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    fields = list(rows[0])
+    for row in rows:
+        row["title"] = PAYLOAD
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows)
+    return data
+
+
+@pytest.fixture
+def voila(notebook_root: Path, tmp_path: Path, hostile_data: Path):
+    env = {"B12EXPLORE_DATA": str(hostile_data)}
+    server = start("voila", notebook_root / "explorer.ipynb", tmp_path / "jupyter", env)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def test_voila_serves_the_explorer_without_code(
+    voila: Server, page, notebook_root: Path, hostile_data: Path, artifacts_dir: Path
+):
+    index, kept, total = route_filter(hostile_data)
+    page.goto(f"{voila.url}?token={voila.token}")
+    before = wait_for_status(page, f"{total:,} of {total:,} ")
+
+    # no code: no input areas, no editors, no code cell source in the page
+    assert page.locator(".jp-InputArea, .jp-InputArea-editor, .cm-editor").count() == 0
+    html = page.content()
+    notebook = json.loads((notebook_root / "explorer.ipynb").read_text(encoding="utf-8"))
+    for cell in notebook["cells"]:
+        source = "".join(cell["source"])
+        if cell["cell_type"] == "code" and len(source.strip()) >= 20:
+            assert source.strip() not in html
+
+    # CSV text is shown as text, never run as HTML
+    titles = page.locator(".b12-study-table td", has_text=PAYLOAD)
+    assert titles.count() == min(total, 25)
+    assert titles.first.is_visible()
+    assert page.locator(".b12-study-table img").count() == 0
+    page.wait_for_timeout(500)  # give a broken image time to fire onerror
+    assert page.evaluate("() => window.__pwned") is None
+
+    choose_route(page, index)
+    assert wait_for_status(page, f"{kept:,} of {total:,} ") != before
+    page.screenshot(path=str(artifacts_dir / "voila.png"), full_page=True)
+
+
+def test_voila_requires_the_token_and_hides_the_notebook(voila: Server):
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(voila.url, timeout=10)
+    assert err.value.code == 403
+    for path in ("explorer.ipynb", "voila/files/explorer.ipynb", "files/explorer.ipynb"):
+        status, body = voila.get(path)
+        assert status != 200 or b'"cells"' not in body, path

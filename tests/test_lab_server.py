@@ -1,0 +1,76 @@
+"""``make lab`` starts a headless JupyterLab on 127.0.0.1 that serves the explorer notebook.
+
+This runs the real Makefile recipe (``make lab``, default ``NOTEBOOK``) on a free port with a
+random token, fetches ``notebooks/explorer.ipynb`` over HTTP, then stops the server. Only
+GET requests are made: the repository's notebook is read, never written.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from _servers import EXPLORER_NOTEBOOK, REPO, start
+
+pytestmark = pytest.mark.server
+
+
+def _require_notebook() -> None:
+    if not EXPLORER_NOTEBOOK.exists():
+        pytest.fail(f"{EXPLORER_NOTEBOOK.relative_to(REPO)} is missing: `make lab` opens it")
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory):
+    """One `make lab` server shared by the read-only tests of this module."""
+    _require_notebook()
+    server = start("lab", None, tmp_path_factory.mktemp("jupyter"))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def test_make_lab_serves_the_explorer_notebook(lab) -> None:
+    status, body = lab.get("api/contents/explorer.ipynb?content=1")
+    assert status == 200, body[:500]
+    model = json.loads(body)
+    assert model["type"] == "notebook"
+    assert model["path"] == "explorer.ipynb"
+    on_disk = json.loads(EXPLORER_NOTEBOOK.read_text(encoding="utf-8"))
+    assert [c["source"] for c in model["content"]["cells"]] == [
+        "".join(c["source"]) if isinstance(c["source"], list) else c["source"]
+        for c in on_disk["cells"]
+    ]
+    code = "\n".join(c["source"] for c in model["content"]["cells"] if c["cell_type"] == "code")
+    assert "Explorer(" in code
+
+
+def test_make_lab_opens_the_notebook_page(lab) -> None:
+    status, body = lab.get("lab/tree/explorer.ipynb")
+    assert status == 200
+    assert b"jupyter-config-data" in body  # the JupyterLab application page
+
+
+def test_make_lab_requires_the_token(lab) -> None:
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(lab.url + "api/contents/explorer.ipynb", timeout=10)
+    assert err.value.code == 403
+
+
+def test_make_lab_listens_on_localhost_only_and_stops_cleanly(tmp_path: Path) -> None:
+    _require_notebook()
+    server = start("lab", None, tmp_path / "jupyter")
+    try:
+        assert server.url.startswith("http://127.0.0.1:")
+        assert "127.0.0.1" in server.log(tail=100_000)
+    finally:
+        server.stop()
+    assert server.proc.poll() is not None
+    port = int(server.url.rstrip("/").rsplit(":", 1)[1])
+    with pytest.raises(OSError), socket.create_connection(("127.0.0.1", port), timeout=2):
+        pass
