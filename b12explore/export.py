@@ -45,9 +45,10 @@ FORMATS = ("png", "svg", "pdf")
 DECK_DATE = _dt.datetime(2026, 1, 1, 0, 0, 0)
 CAPTION_FONTSIZE = 14
 CAPTION_MAX_LINES = 4
+FREEZE_LAYOUT = True
 
 # Deterministic output and editable text, applied per save (never global rcParams).
-_RC = {"svg.hashsalt": "b12explore", "svg.fonttype": "none", "pdf.fonttype": 42}
+_RC = {"svg.hashsalt": "b12explore", "svg.fonttype": "none", "pdf.fonttype": 3}
 _METADATA: dict[str, dict[str, Any] | None] = {
     "png": None,
     "svg": {"Date": None},
@@ -129,7 +130,9 @@ def _wrap_caption(caption: str, width_in: float, fontsize: float) -> str:
 
 
 @contextlib.contextmanager
-def _slide_layout(fig: Figure, size_in: tuple[float, float], caption: str | None) -> Iterator:
+def _slide_layout(
+    fig: Figure, size_in: tuple[float, float], caption: str | None, freeze: bool = False
+) -> Iterator:
     """Temporarily size ``fig`` for the slide and add the caption; restore on exit."""
     from matplotlib.layout_engine import ConstrainedLayoutEngine, TightLayoutEngine
 
@@ -140,6 +143,7 @@ def _slide_layout(fig: Figure, size_in: tuple[float, float], caption: str | None
         (ax, ax.get_position(original=True), ax.get_position(original=False)) for ax in fig.axes
     ]
     text = None
+    frozen = False
     try:
         fig.set_size_inches(size_in, forward=False)
         if caption:
@@ -171,8 +175,14 @@ def _slide_layout(fig: Figure, size_in: tuple[float, float], caption: str | None
                             orig.height * (1 - frac),
                         ]
                     )
+        frozen = freeze and engine is not None and hasattr(engine, "execute")
+        if frozen:  # lay out once, then draw every format with the same positions
+            fig.draw_without_rendering()
+            fig.set_layout_engine("none")
         yield fig
     finally:
+        if frozen:
+            fig.set_layout_engine(engine)
         if text is not None:
             text.remove()
         if engine is not None and old_engine is not None and "rect" in old_engine:
@@ -223,7 +233,8 @@ def render_figure(
     formats = _formats(formats)
     size_in = slide_inches(size, dpi)
     out: dict[str, bytes] = {}
-    with matplotlib.rc_context(_RC), _slide_layout(fig, size_in, caption):
+    freeze = FREEZE_LAYOUT and len(formats) > 1
+    with matplotlib.rc_context(_RC), _slide_layout(fig, size_in, caption, freeze):
         for fmt in formats:
             buf = io.BytesIO()
             fig.savefig(buf, format=fmt, dpi=dpi, metadata=_METADATA[fmt])

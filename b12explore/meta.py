@@ -32,7 +32,8 @@ Conventions (all as metafor's ``escalc`` and ``rma.uni`` defaults)
   does not change the converged value and DL is cheaper here; step halving keeps
   tau2 >= 0; we stop when the change is below ``tol=1e-10``, stricter than metafor's
   1e-5; once a step is below 1e-5 the root of the REML score is bracketed and finished
-  with Brent's method to ``tol``, because plain Fisher scoring can crawl; at most
+  with Brent's method to ``tol`` (also after 20 steps that have not reached 1e-5, since
+  plain Fisher scoring can crawl or oscillate); at most
   ``maxiter=100`` iterations; if it has not converged by then ``pool`` raises
   :class:`ConvergenceError`
   rather than silently falling back: pass ``method="DL"`` or ``"PM"`` explicitly instead),
@@ -504,6 +505,7 @@ class _RemlScore:
 
 
 COARSE_TOL = 1e-5  # metafor's default REML threshold
+SCORING_STEPS = 20  # Fisher-scoring steps before switching to a bracketed root search
 
 
 def _polish(step, tau2, width, tol):
@@ -539,7 +541,7 @@ def _tau2_reml(y, v, tol, maxiter, start):
         tau2 += adj
         if abs(adj) < tol:
             return tau2, it
-        if abs(adj) < COARSE_TOL:
+        if abs(adj) < COARSE_TOL or it >= SCORING_STEPS:  # crawling or oscillating
             polished = _polish(step, tau2, abs(adj), tol)
             if polished is not None:
                 return polished, it

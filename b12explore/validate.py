@@ -510,35 +510,41 @@ class TableReader:
                     pd.array([None] * len(index), dtype=_dtype_of(field)), index=index
                 )
         for name in extra:
-            values = [v.strip() for v in cols[columns[name]]] if cols else []
+            values = list(map(str.strip, cols[columns[name]])) if cols else []
             self._flag_formula(name, values, lines)
             out[name] = _series([None if v in self.missing else v for v in values], "str", index)
         return pd.DataFrame(out, index=index)
 
     def _column(self, name: str, field: dict, raw, lines: list[int], index) -> pd.Series:
-        """Check one column of a chunk (plain Python lists: fast on object strings)."""
-        values = [v.strip() for v in raw]
-        missing = self.missing
-        if _required(field) or name in self.pk:
-            empty = [(lines[i], "") for i, v in enumerate(values) if v in missing]
-            if empty:
-                self._report(name, field, empty, len(empty), required=True)
+        """Check one column of a chunk (plain Python over distinct values: fast)."""
+        values = list(map(str.strip, raw))
+        distinct = set(values)
+        empty = distinct & self.missing
+        if empty and (_required(field) or name in self.pk):
+            cells = [(lines[i], "") for i, v in enumerate(values) if v in empty]
+            self._report(name, field, cells, len(cells), required=True)
         parse = self.parsers[name]
-        mapping = {u: parse(u) for u in set(values) - missing}
+        mapping = {u: parse(u) for u in distinct - empty}
         bad = {u for u, v in mapping.items() if v is _INVALID}
         if bad:
             cells = [(lines[i], v) for i, v in enumerate(values) if v in bad]
             self._report(name, field, cells, len(cells))
         dtype = _dtype_of(field)
         if isinstance(dtype, pd.CategoricalDtype):
-            return pd.Series(pd.Categorical(values, dtype=dtype), index=index)
+            codes = {c: i for i, c in enumerate(dtype.categories)}
+            codes_list = np.fromiter((codes.get(v, -1) for v in values), "int64", len(values))
+            return pd.Series(pd.Categorical.from_codes(codes_list, dtype=dtype), index=index)
         if dtype == "str":
-            kept = [None if v in missing or v in bad else v for v in values]
-            self._flag_formula(name, kept, lines)
+            gone = empty | bad
+            kept = [None if v in gone else v for v in values] if gone else values
+            if any(u[0] in "=+-@" for u in distinct - gone):
+                self._flag_formula(name, kept, lines)
             return _series(kept, dtype, index)
-        typed = [None if (x := mapping.get(v, _INVALID)) is _INVALID else x for v in values]
+        conv = {u: (None if v is _INVALID else v) for u, v in mapping.items()}
+        conv.update(dict.fromkeys(empty))
+        typed = list(map(conv.__getitem__, values))
         if dtype == "float64":
-            return pd.Series(np.array([np.nan if x is None else x for x in typed]), index=index)
+            return pd.Series(np.array(typed, dtype="float64"), index=index)
         return _series(typed, dtype, index)
 
     def _report(self, name, field, cells, n_cells: int, required=False) -> None:

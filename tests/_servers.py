@@ -41,7 +41,7 @@ def jupyter_env(home: Path, token: str, extra: dict[str, str] | None = None) -> 
 
     Writes ``jupyter_server_config.json`` (``allow_root``: CI containers run as root; no
     port retries, so the server is where the test looks), ``voila.json`` (the token: Voilà
-    reads no environment variable for it) and
+    reads no environment variable for it; tracebacks shown, for failing tests) and
     ``labconfig/page_config.json`` (the "news" announcements popup disabled).
     """
     config = home / "config"
@@ -52,7 +52,10 @@ def jupyter_env(home: Path, token: str, extra: dict[str, str] | None = None) -> 
         {"ServerApp": {"allow_root": True, "port_retries": 0}},
     )
     voila = {"token": token, "port_retries": 0, "connection_dir_root": str(home / "runtime")}
-    _write_json(config / "voila.json", {"Voila": voila})
+    _write_json(
+        config / "voila.json",
+        {"Voila": voila, "VoilaConfiguration": {"show_tracebacks": True}},
+    )
     _write_json(
         config / "labconfig" / "page_config.json",
         {"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}},

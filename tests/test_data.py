@@ -169,3 +169,13 @@ def test_frictionless_validate_passes():
         for err in task.get("errors", [])
     ]
     assert report["valid"], "\n".join(errors)
+
+
+IP_HOST = re.compile(r"https?://\d{1,3}(\.\d{1,3}){3}[:/]")
+
+
+@pytest.mark.parametrize("name", sorted(RESOURCES))
+def test_no_source_url_points_at_a_bare_ip_mirror(name):
+    for i, row in enumerate(_rows(name), start=2):
+        for url in row["source_url"].split(" | "):
+            assert not IP_HOST.match(url), f"{name}.csv line {i}: IP-address mirror {url!r}"

@@ -43,8 +43,13 @@ def test_every_schema_category_has_its_own_colour(kind, table, field):
 
 def test_colours_come_from_okabe_ito():
     allowed = set(style.OKABE_ITO.values()) | {style.GREY, style.LIGHT_GREY}
-    for mapping in (style.ROUTE_COLORS, style.DESIGN_COLORS, style.FINDING_COLORS,
-                    style.RISK_OF_BIAS_COLORS, style.FORM_COLORS):
+    for mapping in (
+        style.ROUTE_COLORS,
+        style.DESIGN_COLORS,
+        style.FINDING_COLORS,
+        style.RISK_OF_BIAS_COLORS,
+        style.FORM_COLORS,
+    ):
         assert set(mapping.values()) <= allowed
     assert style.OKABE_ITO["orange"] == "#E69F00"
     assert style.color_for("route", "something new") == style.GREY
@@ -63,8 +68,14 @@ def test_slide_context_sets_and_restores():
         assert tuple(rc["figure.figsize"]) == (10.0, 7.5)
         assert rc["svg.fonttype"] == "none"
         assert rc["svg.hashsalt"] == "b12explore"
-        for key in ("font.size", "xtick.labelsize", "ytick.labelsize", "legend.fontsize",
-                    "axes.labelsize", "axes.titlesize"):
+        for key in (
+            "font.size",
+            "xtick.labelsize",
+            "ytick.labelsize",
+            "legend.fontsize",
+            "axes.labelsize",
+            "axes.titlesize",
+        ):
             assert float(rc[key]) >= 14, key
     assert dict(matplotlib.rcParams) == before
 
@@ -82,6 +93,5 @@ def test_tint():
 
 def test_style_does_not_import_matplotlib():
     code = "import sys, b12explore.style; print('matplotlib' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
