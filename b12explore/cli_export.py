@@ -12,6 +12,7 @@ as ``python -m b12explore.cli_export``.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -69,6 +70,12 @@ def configure(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     )
     parser.add_argument("--size", default="16:9", choices=("16:9", "4:3"), help="slide aspect")
     parser.add_argument("--dpi", type=int, default=200, help="PNG resolution (default 200)")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=min(4, os.cpu_count() or 1),
+        help="worker processes for rendering (default: CPUs, at most 4)",
+    )
     parser.add_argument(
         "--overwrite", action="store_true", help="replace existing files instead of stopping"
     )
@@ -150,38 +157,30 @@ def run(args: argparse.Namespace) -> int:
 def _export(evidence, filters_text, out, images, deck, args) -> int:
     import matplotlib.pyplot as plt
 
-    from .export import export_chart, export_citations, export_deck
-    from .safefiles import check_free, csv_bytes, safe_path, write_all
+    from .export import export_charts, export_citations
+    from .safefiles import check_free
 
     charts = _slide_charts(evidence, filters_text, args.size)
+
+    def progress(i: int, n: int, chart: Any, paths: list[Path]) -> None:
+        kinds = " ".join(p.suffix.lstrip(".") for p in paths) or "nothing"
+        print(f"[{i}/{n}] {chart.name}: {kinds}", flush=True)
+
     try:
         check_free(_plan(charts, out, images, deck), overwrite=args.overwrite)
-        written: list[Path] = []
-        for i, chart in enumerate(charts, 1):
-            if images:
-                paths = export_chart(
-                    chart.figure,
-                    out / chart.name,
-                    formats=images,
-                    size=args.size,
-                    caption=chart.caption,
-                    data=chart.data,
-                    overwrite=args.overwrite,
-                    dpi=args.dpi,
-                )
-            elif chart.data is not None:
-                out.mkdir(parents=True, exist_ok=True)
-                target = safe_path(out, chart.name, ".csv")
-                paths = write_all({target: csv_bytes(chart.data)}, overwrite=args.overwrite)
-            else:
-                paths = []
-            written += paths
-            kinds = " ".join(p.suffix.lstrip(".") for p in paths)
-            print(f"[{i}/{len(charts)}] {chart.name}: {kinds or 'nothing'}", flush=True)
+        written = export_charts(
+            charts,
+            out,
+            formats=images,
+            size=args.size,
+            dpi=args.dpi,
+            deck=out / DECK_NAME if deck else None,
+            evidence=evidence,
+            overwrite=args.overwrite,
+            jobs=args.jobs,
+            progress=progress,
+        )
         if deck:
-            written.append(
-                export_deck(charts, out / DECK_NAME, evidence=evidence, overwrite=args.overwrite)
-            )
             print(f"deck: {len(charts)} slides", flush=True)
         written += export_citations(evidence, out / CITATIONS_NAME, overwrite=args.overwrite)
     except FileExistsError as exc:

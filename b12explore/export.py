@@ -4,97 +4,47 @@ Every export is deterministic (the same figure gives byte-identical PNG, SVG, PD
 and PPTX files), atomic (temporary file in the target folder, then rename) and
 refuses to replace an existing file unless ``overwrite=True``; all targets are
 checked before anything is written. This module knows nothing about which chart
-it saves: it takes a matplotlib ``Figure`` and leaves it as it found it.
+it saves: it takes matplotlib figures (or chart objects carrying one) and leaves
+them as it found them. Rendering lives in ``render``, the deck in ``deck``, names
+and atomic writes in ``safefiles``, BibTeX/RIS in ``citations``.
 """
 
 from __future__ import annotations
 
 import contextlib
-import datetime as _dt
-import io
 import os
-import textwrap
-import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from . import citations as _cit
+from .deck import DECK_DATE, PICTURE_INCHES, deck_bytes
+from .render import FORMATS, SLIDE_SIZES, _formats, render_figure, render_many, slide_inches
 from .safefiles import check_free, csv_bytes, safe_path, write_all
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
 __all__ = [
+    "DECK_DATE",
     "FORMATS",
     "SLIDE_SIZES",
     "chart_paths",
     "export_chart",
+    "export_charts",
     "export_citations",
     "export_deck",
     "render_figure",
+    "slide_inches",
 ]
-
-#: Slide sizes in inches (PowerPoint's default 16:9 and the classic 4:3).
-SLIDE_SIZES: dict[str, tuple[float, float]] = {"16:9": (13.333, 7.5), "4:3": (10.0, 7.5)}
-#: Image formats :func:`export_chart` writes.
-FORMATS = ("png", "svg", "pdf")
-#: Fixed date stamped into deck metadata so that re-exports are byte-identical.
-DECK_DATE = _dt.datetime(2026, 1, 1, 0, 0, 0)
-CAPTION_FONTSIZE = 14
-CAPTION_MAX_LINES = 4
-FREEZE_LAYOUT = True
-
-# Deterministic output and editable text, applied per save (never global rcParams).
-_RC = {"svg.hashsalt": "b12explore", "svg.fonttype": "none", "pdf.fonttype": 3}
-_METADATA: dict[str, dict[str, Any] | None] = {
-    "png": None,
-    "svg": {"Date": None},
-    "pdf": {"CreationDate": None, "ModDate": None},
-}
-_ZIP_DATE = (1980, 1, 1, 0, 0, 0)
-_EMU_PER_INCH = 914400
-# PowerPoint's own 16:9 slide: 12192000 x 6858000 EMU (13.333 x 7.5 in).
-_DECK_EMU = (12192000, 6858000)
-
-
-# ------------------------------------------------------------------ sizes & paths
-
-
-def slide_inches(size: str | tuple[float, float], dpi: int) -> tuple[float, float]:
-    """Slide size in inches, rounded to whole pixels at ``dpi``.
-
-    Examples
-    --------
-    >>> slide_inches("16:9", 200)
-    (13.335, 7.5)
-    """
-    if isinstance(size, str):
-        if size not in SLIDE_SIZES:
-            raise ValueError(f"size must be one of {sorted(SLIDE_SIZES)} or (w, h), got {size!r}")
-        size = SLIDE_SIZES[size]
-    w, h = (float(v) for v in size)
-    if w <= 0 or h <= 0:
-        raise ValueError(f"slide size must be positive, got {size!r}")
-    return round(w * dpi) / dpi, round(h * dpi) / dpi
 
 
 def _split(path: str | os.PathLike, suffixes: Sequence[str]) -> tuple[Path, str]:
     p = Path(path)
     name = p.stem if p.suffix.lower().lstrip(".") in suffixes else p.name
     return p.parent, name
-
-
-def _formats(formats: str | Sequence[str]) -> tuple[str, ...]:
-    if isinstance(formats, str):
-        formats = [f for f in formats.replace(",", " ").split() if f]
-    out = tuple(dict.fromkeys(f.lower().lstrip(".") for f in formats))
-    bad = [f for f in out if f not in FORMATS]
-    if bad or not out:
-        raise ValueError(f"formats must be among {', '.join(FORMATS)}; got {list(formats)!r}")
-    return out
 
 
 def chart_paths(
@@ -105,144 +55,29 @@ def chart_paths(
 ) -> list[Path]:
     """The files :func:`export_chart` would write for ``path``, in write order.
 
+    ``formats`` may be empty (only the CSV side-car).
+
     Examples
     --------
     >>> [p.name for p in chart_paths("/tmp/out/../Sample sizes", formats=("png",))]
     ['Sample_sizes.png', 'Sample_sizes.csv']
     """
     folder, name = _split(path, (*FORMATS, "csv"))
-    suffixes = [*_formats(formats), *(["csv"] if data else [])]
+    fmts = _formats(formats) if len(formats) else ()
+    suffixes = [*fmts, *(["csv"] if data else [])]
     return [safe_path(folder, name, "." + s) for s in suffixes]
 
 
-# ------------------------------------------------------------------ rendering
+def _chart_files(
+    targets: list[Path], fmts: Sequence[str], blobs: dict[str, bytes], data: Any
+) -> dict[Path, bytes]:
+    files = dict(zip(targets[: len(fmts)], [blobs[f] for f in fmts], strict=True))
+    if data is not None:
+        files[targets[-1]] = csv_bytes(data)
+    return files
 
 
-def _wrap_caption(caption: str, width_in: float, fontsize: float) -> str:
-    chars = max(20, int(width_in * 72 / (0.55 * fontsize)))
-    lines: list[str] = []
-    for para in str(caption).splitlines() or [""]:
-        lines.extend(textwrap.wrap(para, chars) or [""])
-    if len(lines) > CAPTION_MAX_LINES:
-        lines = lines[:CAPTION_MAX_LINES]
-        lines[-1] = lines[-1][: chars - 2].rstrip() + " …"
-    return "\n".join(lines)
-
-
-@contextlib.contextmanager
-def _slide_layout(
-    fig: Figure, size_in: tuple[float, float], caption: str | None, freeze: bool = False
-) -> Iterator:
-    """Temporarily size ``fig`` for the slide and add the caption; restore on exit."""
-    from matplotlib.layout_engine import ConstrainedLayoutEngine, TightLayoutEngine
-
-    old_size = tuple(fig.get_size_inches())
-    engine = fig.get_layout_engine()
-    old_engine = dict(engine.get()) if engine is not None else None
-    positions = [
-        (ax, ax.get_position(original=True), ax.get_position(original=False)) for ax in fig.axes
-    ]
-    text = None
-    frozen = False
-    try:
-        fig.set_size_inches(size_in, forward=False)
-        if caption:
-            wrapped = _wrap_caption(caption, size_in[0] - 0.5, CAPTION_FONTSIZE)
-            n_lines = wrapped.count("\n") + 1
-            frac = (n_lines * CAPTION_FONTSIZE * 1.3 + 14) / (size_in[1] * 72)
-            text = fig.text(
-                0.25 / size_in[0],
-                0.08 / size_in[1],
-                wrapped,
-                ha="left",
-                va="bottom",
-                fontsize=CAPTION_FONTSIZE,
-                color="#333333",
-                linespacing=1.2,
-                gid="slide-caption",
-            )
-            if isinstance(engine, ConstrainedLayoutEngine):
-                engine.set(rect=(0, frac, 1, 1 - frac))
-            elif isinstance(engine, TightLayoutEngine):
-                engine.set(rect=(0, frac, 1, 1))
-            else:
-                for ax, orig, _ in positions:
-                    ax.set_position(
-                        [
-                            orig.x0,
-                            frac + orig.y0 * (1 - frac),
-                            orig.width,
-                            orig.height * (1 - frac),
-                        ]
-                    )
-        frozen = freeze and engine is not None and hasattr(engine, "execute")
-        if frozen:  # lay out once, then draw every format with the same positions
-            fig.draw_without_rendering()
-            fig.set_layout_engine("none")
-        yield fig
-    finally:
-        if frozen:
-            fig.set_layout_engine(engine)
-        if text is not None:
-            text.remove()
-        if engine is not None and old_engine is not None and "rect" in old_engine:
-            engine.set(rect=old_engine["rect"])
-        for ax, orig, active in positions:
-            ax.set_position(orig, which="original")
-            ax.set_position(active, which="active")
-        fig.set_size_inches(old_size, forward=False)
-
-
-def render_figure(
-    fig: Figure,
-    formats: str | Sequence[str] = FORMATS,
-    *,
-    size: str | tuple[float, float] = "16:9",
-    caption: str | None = None,
-    dpi: int = 200,
-) -> dict[str, bytes]:
-    """Render ``fig`` at slide size into bytes per format, deterministically.
-
-    The figure is resized and captioned only for the duration of the call.
-
-    Parameters
-    ----------
-    fig : matplotlib.figure.Figure
-    formats : sequence of {"png", "svg", "pdf"}
-    size : {"16:9", "4:3"} or (width, height) in inches
-    caption : str, optional
-        Text placed along the bottom edge (sources, filters, data version).
-    dpi : int, default 200
-        Resolution of the PNG.
-
-    Returns
-    -------
-    dict of str to bytes
-
-    Examples
-    --------
-    >>> from matplotlib.figure import Figure
-    >>> fig = Figure()
-    >>> _ = fig.add_subplot().plot([1, 2])
-    >>> png = render_figure(fig, ["png"], dpi=50)["png"]
-    >>> int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
-    (667, 375)
-    """
-    import matplotlib
-
-    formats = _formats(formats)
-    size_in = slide_inches(size, dpi)
-    out: dict[str, bytes] = {}
-    freeze = FREEZE_LAYOUT and len(formats) > 1
-    with matplotlib.rc_context(_RC), _slide_layout(fig, size_in, caption, freeze):
-        for fmt in formats:
-            buf = io.BytesIO()
-            fig.savefig(buf, format=fmt, dpi=dpi, metadata=_METADATA[fmt])
-            out[fmt] = buf.getvalue()
-    return out
-
-
-# ------------------------------------------------------------------ export_chart
+# ------------------------------------------------------------------ one chart
 
 
 def export_chart(
@@ -302,77 +137,104 @@ def export_chart(
     targets = chart_paths(path, formats=fmts, data=data is not None)
     check_free(targets, overwrite=overwrite)
     blobs = render_figure(fig, fmts, size=size, caption=caption, dpi=dpi)
-    files = dict(zip(targets[: len(fmts)], [blobs[f] for f in fmts], strict=True))
-    if data is not None:
-        files[targets[-1]] = csv_bytes(data)
     targets[0].parent.mkdir(parents=True, exist_ok=True)
-    return write_all(files, overwrite=overwrite)
+    return write_all(_chart_files(targets, fmts, blobs, data), overwrite=overwrite)
 
 
-# ------------------------------------------------------------------ export_deck
+# ------------------------------------------------------------------ many charts, deck
 
 
-def _notes(chart: Any, studies: pd.DataFrame | None) -> str:
-    caption = getattr(chart, "caption", None) or ""
-    refs = getattr(chart, "citations", None)
-    if refs is None:
-        sources = list(getattr(chart, "sources", None) or ())
-        refs = _cit.references_for(studies, sources) if studies is not None else sources
-    if not refs:
-        refs = _source_urls(getattr(chart, "data", None))
-    parts = [caption.strip()] if caption.strip() else []
-    if refs:
-        parts.append("Sources:\n" + "\n".join(f"- {r}" for r in refs))
-    else:
-        parts.append("Sources: none listed")
-    return "\n\n".join(parts)
+def export_charts(
+    charts: Sequence[Any],
+    folder: str | os.PathLike,
+    *,
+    formats: str | Sequence[str] = FORMATS,
+    size: str | tuple[float, float] = "16:9",
+    dpi: int = 200,
+    deck: str | os.PathLike | None = None,
+    evidence: Any = None,
+    overwrite: bool = False,
+    jobs: int = 1,
+    progress: Callable[[int, int, Any, list[Path]], None] | None = None,
+) -> list[Path]:
+    """Export many charts (and optionally their deck), checking every target first.
 
+    Parameters
+    ----------
+    charts : sequence of chart objects
+        Each with ``name``, ``figure``, ``caption`` and ``data`` (DataFrame or None),
+        and for the deck ``title`` and ``sources``, like ``charts.slide_charts(...)``.
+    folder : path-like
+        Export folder (created if missing); files are named after ``chart.name``.
+    formats : sequence of {"png", "svg", "pdf"}
+        May be empty: then only the CSV side-cars (and the deck) are written.
+    size, dpi, overwrite
+        As in :func:`export_chart`.
+    deck : path-like, optional
+        Also write a ``.pptx`` deck of all charts here (see :func:`export_deck`).
+    evidence : Evidence or DataFrame, optional
+        Studies for full references in the deck notes.
+    jobs : int, default 1
+        Worker processes for rendering (Linux only; the bytes are the same).
+    progress : callable, optional
+        Called as ``progress(i, n, chart, paths)`` after chart ``i`` (1-based) is written.
 
-def _source_urls(data: Any) -> list[str]:
-    """Distinct ``source_url`` values of a chart's data (for charts not drawn from studies)."""
-    if not isinstance(data, pd.DataFrame) or "source_url" not in data:
-        return []
-    return list(dict.fromkeys(str(u) for u in data["source_url"].dropna() if str(u).strip()))
+    Returns
+    -------
+    list of Path
+        Every file written, in order; the deck last.
 
+    Raises
+    ------
+    FileExistsError
+        If any target exists (nothing is written), unless ``overwrite``.
 
-def _deterministic_zip(raw: bytes) -> bytes:
-    """Rewrite a zip with fixed timestamps and attributes (same bytes every time)."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(raw)) as src, zipfile.ZipFile(out, "w") as dst:
-        for info in src.infolist():
-            zi = zipfile.ZipInfo(info.filename, date_time=_ZIP_DATE)
-            zi.compress_type = zipfile.ZIP_DEFLATED
-            zi.create_system = 3
-            zi.external_attr = 0o644 << 16
-            dst.writestr(zi, src.read(info.filename))
-    return out.getvalue()
-
-
-def _add_slide(prs: Any, layout: Any, chart: Any, studies: pd.DataFrame | None, dpi: int):
-    from pptx.util import Emu, Pt
-
-    width, height = _DECK_EMU
-    margin, title_h, top = Emu(_EMU_PER_INCH // 4), Emu(_EMU_PER_INCH * 9 // 10), Emu(1051560)
-    slide = prs.slides.add_slide(layout)
-    title = slide.shapes.title
-    title.left, title.top, title.width, title.height = (
-        margin,
-        Emu(91440),
-        width - 2 * margin,
-        title_h,
+    Examples
+    --------
+    >>> import tempfile, types
+    >>> from matplotlib.figure import Figure
+    >>> c = types.SimpleNamespace(name="c", title="C", figure=Figure(), caption="x", data=None)
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     [p.name for p in export_charts([c], d, formats=["svg"], deck=Path(d) / "deck")]
+    ['c.svg', 'deck.pptx']
+    """
+    folder = Path(folder)
+    fmts = _formats(formats) if len(formats) else ()
+    plans = [
+        chart_paths(folder / c.name, formats=fmts, data=getattr(c, "data", None) is not None)
+        for c in charts
+    ]
+    deck_target = _deck_target(deck) if deck is not None else None
+    check_free(
+        [p for plan in plans for p in plan] + ([deck_target] if deck_target else []),
+        overwrite=overwrite,
     )
-    title.text = str(getattr(chart, "title", "") or getattr(chart, "name", ""))
-    for para in title.text_frame.paragraphs:
-        for run in para.runs:
-            run.font.size = Pt(30)
-    pic_w, pic_h = width - 2 * margin, height - top - Emu(45720)
-    size_in = (pic_w / _EMU_PER_INCH, pic_h / _EMU_PER_INCH)
-    png = render_figure(
-        chart.figure, ["png"], size=size_in, caption=getattr(chart, "caption", None), dpi=dpi
-    )["png"]
-    slide.shapes.add_picture(io.BytesIO(png), margin, top, pic_w, pic_h)
-    slide.notes_slide.notes_text_frame.text = _notes(chart, studies)
-    return slide
+    requests = [(c.figure, fmts, size, getattr(c, "caption", None), dpi) for c in charts if fmts]
+    if deck_target is not None:
+        requests += [
+            (c.figure, ["png"], PICTURE_INCHES, getattr(c, "caption", None), dpi) for c in charts
+        ]
+    written: list[Path] = []
+    folder.mkdir(parents=True, exist_ok=True)
+    with contextlib.closing(render_many(requests, workers=jobs)) as results:
+        for i, (chart, plan) in enumerate(zip(charts, plans, strict=True), 1):
+            blobs = next(results) if fmts else {}
+            files = _chart_files(plan, fmts, blobs, getattr(chart, "data", None))
+            paths = write_all(files, overwrite=overwrite)
+            written += paths
+            if progress is not None:
+                progress(i, len(charts), chart, paths)
+        if deck_target is not None:
+            pictures = [next(results)["png"] for _ in charts]
+            data = deck_bytes(charts, pictures, studies=getattr(evidence, "studies", evidence))
+            deck_target.parent.mkdir(parents=True, exist_ok=True)
+            written += write_all({deck_target: data}, overwrite=overwrite)
+    return written
+
+
+def _deck_target(path: str | os.PathLike) -> Path:
+    folder, name = _split(path, ("pptx",))
+    return safe_path(folder, name, ".pptx")
 
 
 def export_deck(
@@ -383,8 +245,14 @@ def export_deck(
     evidence: Any = None,
     title: str = "Vitamin B12 and low back pain: the evidence",
     dpi: int = 200,
+    jobs: int = 1,
 ) -> Path:
     """A 16:9 PowerPoint deck, one chart per slide, with sources in the notes.
+
+    Each slide has the chart's title and its PNG picture, rendered at its real
+    size on the slide (12.83 x 6.3 in below the title), so point sizes are true;
+    the notes hold the caption and the full references. Two exports of the same
+    charts are byte-identical (fixed properties and zip timestamps).
 
     Parameters
     ----------
@@ -402,6 +270,8 @@ def export_deck(
         Document title in the file's properties.
     dpi : int, default 200
         Resolution of the slide pictures.
+    jobs : int, default 1
+        Worker processes for rendering the pictures.
 
     Returns
     -------
@@ -419,29 +289,21 @@ def export_deck(
     ...     export_deck([chart], Path(d) / "deck", dpi=50).name
     'deck.pptx'
     """
-    from pptx import Presentation
-
-    folder, name = _split(path, ("pptx",))
-    target = safe_path(folder, name, ".pptx")
+    target = _deck_target(path)
     check_free([target], overwrite=overwrite)
-    studies = getattr(evidence, "studies", evidence)
-    prs = Presentation()
-    prs.slide_width, prs.slide_height = _DECK_EMU
-    layout = prs.slide_layouts[5]  # "Title Only"
-    for chart in charts:
-        _add_slide(prs, layout, chart, studies, dpi)
-    props = prs.core_properties
-    props.author = props.last_modified_by = "b12explore"
-    props.title = title
-    props.created = props.modified = props.last_printed = DECK_DATE
-    props.revision = 1
-    buf = io.BytesIO()
-    prs.save(buf)
+    requests = [
+        (c.figure, ["png"], PICTURE_INCHES, getattr(c, "caption", None), dpi) for c in charts
+    ]
+    with contextlib.closing(render_many(requests, workers=jobs)) as results:
+        pictures = [r["png"] for r in results]
+    data = deck_bytes(
+        charts, pictures, studies=getattr(evidence, "studies", evidence), title=title
+    )
     target.parent.mkdir(parents=True, exist_ok=True)
-    return write_all({target: _deterministic_zip(buf.getvalue())}, overwrite=overwrite)[0]
+    return write_all({target: data}, overwrite=overwrite)[0]
 
 
-# ------------------------------------------------------------------ export_citations
+# ------------------------------------------------------------------ citations
 
 
 def export_citations(

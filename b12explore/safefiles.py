@@ -17,6 +17,8 @@ from pathlib import Path
 import pandas as pd
 
 MAX_NAME_LENGTH = 100
+#: Existing files named in a FileExistsError before "and N more".
+MAX_LISTED = 5
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _RESERVED = frozenset(
     {"CON", "PRN", "AUX", "NUL"}
@@ -125,9 +127,12 @@ def check_free(paths: Iterable[Path], *, overwrite: bool = False) -> None:
         return
     existing = [str(p) for p in paths if os.path.lexists(p)]
     if existing:
-        listed = ", ".join(existing)
+        listed = ", ".join(existing[:MAX_LISTED])
+        if len(existing) > MAX_LISTED:
+            listed += f" and {len(existing) - MAX_LISTED} more"
         raise FileExistsError(
-            f"refusing to overwrite existing file(s): {listed} (pass overwrite=True)"
+            f"refusing to overwrite {len(existing)} existing file(s): {listed} "
+            "(pass overwrite=True)"
         )
 
 

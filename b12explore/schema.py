@@ -222,6 +222,11 @@ def _check_field(field: dict, name: str, where: str):
         yield Problem(name, message=f"{where}: unsupported constraints {sorted(unknown)}")
     elif "enum" in constraints and not isinstance(constraints["enum"], list):
         yield Problem(name, message=f"{where}: enum must be a list")
+    elif any(
+        isinstance(constraints.get(k), bool) or not isinstance(constraints.get(k, 0), int | float)
+        for k in ("minimum", "maximum")
+    ):
+        yield Problem(name, message=f"{where}: minimum and maximum must be numbers")
     elif "pattern" in constraints:
         import re
 

@@ -188,7 +188,6 @@ def slide_rc(size: str = "16:9") -> dict:
         "axes.prop_cycle": _cycler(),
         "svg.fonttype": "none",
         "svg.hashsalt": "b12explore",
-        "pdf.fonttype": 42,
         "path.simplify": True,
     }
 

@@ -100,6 +100,14 @@ def _in_studies(results: pd.DataFrame, studies: pd.DataFrame) -> pd.DataFrame:
     return results[results["study_id"].isin(set(studies["study_id"]))]
 
 
+def _by_id(studies: pd.DataFrame, col: str) -> pd.Series:
+    """One column indexed by study_id (category codes as plain values)."""
+    values = studies[col]
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        values = _codes(values)
+    return pd.Series(values.to_numpy(), index=studies["study_id"].to_numpy())
+
+
 def _labels(studies: pd.DataFrame) -> dict:
     label = studies["label"].where(studies["label"].notna(), studies["study_id"])
     return dict(zip(studies["study_id"], label, strict=True))
@@ -324,30 +332,26 @@ def direction_table(studies: pd.DataFrame, results: pd.DataFrame) -> pd.DataFram
     res = res[res["direction"].notna()]
     if res.empty:
         return pd.DataFrame(columns=cols)
-    info = studies.set_index("study_id")
-    labels = _labels(studies)
-    n = pd.Series(participants(studies).to_numpy(), index=studies["study_id"])
-    outcome_rank = {o: i for i, o in enumerate(_order(_codes(res["outcome"]), res["outcome"]))}
-    rows = []
-    for (sid, outcome), part in res.groupby(["study_id", _codes(res["outcome"])], sort=False):
-        directions = set(_codes(part["direction"]))
-        rows.append(
-            {
-                "study_id": sid,
-                "label": labels[sid],
-                "year": info.at[sid, "year"],
-                "outcome": outcome,
-                "direction": directions.pop() if len(directions) == 1 else "mixed",
-                "comparisons": len(part),
-                "n": n.get(sid, pd.NA),
-                "risk_of_bias": str(info.at[sid, "risk_of_bias"]),
-            }
-        )
-    out = pd.DataFrame(rows, columns=cols)
-    out["n"] = out["n"].astype("Int64")
-    out["_o"] = out["outcome"].map(outcome_rank)
-    out = out.sort_values(["year", "label", "_o"]).drop(columns="_o")
-    return out.reset_index(drop=True)
+    flat = pd.DataFrame(
+        {
+            "study_id": res["study_id"].to_numpy(),
+            "outcome": _codes(res["outcome"]).to_numpy(),
+            "direction": _codes(res["direction"]).to_numpy(),
+        }
+    )
+    g = flat.groupby(["study_id", "outcome"], sort=False)["direction"]
+    out = g.agg(["first", "nunique", "size"]).reset_index()
+    out["direction"] = out["first"].where(out["nunique"] == 1, "mixed")
+    out["comparisons"] = out["size"].astype(int)
+    out["label"] = out["study_id"].map(_labels(studies))
+    out["year"] = out["study_id"].map(_by_id(studies, "year")).astype("Int64")
+    n = pd.Series(participants(studies).to_numpy(), index=studies["study_id"].to_numpy())
+    out["n"] = out["study_id"].map(n).astype("Int64")
+    out["risk_of_bias"] = out["study_id"].map(_by_id(studies, "risk_of_bias")).astype(str)
+    rank = {o: i for i, o in enumerate(_order(flat["outcome"], res["outcome"]))}
+    out["_o"] = out["outcome"].map(rank)
+    out = out.sort_values(["year", "label", "_o"], kind="stable")
+    return out[cols].reset_index(drop=True)
 
 
 def pvalue_table(results: pd.DataFrame, studies: pd.DataFrame) -> pd.DataFrame:
@@ -537,7 +541,7 @@ def forest_table(
     out["measure"] = measure
     out["outcome"] = outcome
     out["n"] = out["n"].astype("Int64")
-    year = studies.set_index("study_id")["year"]
+    year = _by_id(studies, "year")
     out = out.assign(_y=out["study_id"].map(year)).sort_values(["_y", "label"])
     return out[cols].reset_index(drop=True)
 
@@ -599,14 +603,25 @@ def forest_outcomes(data, studies: pd.DataFrame | None = None) -> pd.DataFrame:
 # ----------------------------------------------------------------------------- overview
 def _study_outcomes(studies: pd.DataFrame, results: pd.DataFrame | None) -> pd.DataFrame:
     """One row per (study, outcome) from ``studies.outcomes`` and the results table."""
-    pairs = []
-    for sid, outs in zip(studies["study_id"], studies["outcomes"], strict=True):
-        if isinstance(outs, str) and outs.strip():
-            pairs += [(sid, o.strip()) for o in outs.split(";") if o.strip()]
+    listed = pd.DataFrame(
+        {
+            "study_id": studies["study_id"].to_numpy(),
+            "outcome": studies["outcomes"].astype(object).where(studies["outcomes"].notna(), ""),
+        }
+    )
+    listed["outcome"] = listed["outcome"].str.split(";")
+    listed = listed.explode("outcome")
+    listed["outcome"] = listed["outcome"].str.strip()
+    parts = [listed[listed["outcome"].notna() & (listed["outcome"] != "")]]
     if results is not None and len(results):
         res = _in_studies(results, studies)
-        pairs += list(zip(res["study_id"], _codes(res["outcome"]), strict=True))
-    return pd.DataFrame(pairs, columns=["study_id", "outcome"]).drop_duplicates()
+        parts.append(
+            pd.DataFrame(
+                {"study_id": res["study_id"].to_numpy(), "outcome": _codes(res["outcome"])}
+            )
+        )
+    pairs = pd.concat(parts, ignore_index=True).drop_duplicates()
+    return pairs.reset_index(drop=True)
 
 
 def evidence_map_table(studies: pd.DataFrame, results: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -633,38 +648,30 @@ def evidence_map_table(studies: pd.DataFrame, results: pd.DataFrame | None = Non
     pairs = _study_outcomes(prim, results)
     if pairs.empty:
         return pd.DataFrame(columns=cols)
-    info = prim.set_index("study_id")
     n = pd.Series(participants(prim).to_numpy(), index=prim["study_id"])
     labels = _labels(prim)
-    directions = {}
+    pairs["route"] = pairs["study_id"].map(_by_id(prim, "route"))
+    pairs["finding"] = pairs["study_id"].map(_by_id(prim, "finding"))
     if results is not None and len(results):
-        dt = direction_table(prim, results)
-        directions = dict(
-            zip(zip(dt["study_id"], dt["outcome"], strict=True), dt["direction"], strict=True)
-        )
-    pairs["route"] = pairs["study_id"].map(_codes(info["route"]))
-    pairs["finding"] = [
-        directions.get((s, o), str(info.at[s, "finding"]))
-        for s, o in zip(pairs["study_id"], pairs["outcome"], strict=True)
-    ]
+        dt = direction_table(prim, results)[["study_id", "outcome", "direction"]]
+        pairs = pairs.merge(dt, on=["study_id", "outcome"], how="left")
+        pairs["finding"] = pairs["direction"].fillna(pairs["finding"])
     out_order = _order(pairs["outcome"], results["outcome"] if results is not None else None)
-    rows = []
-    for route in _order(pairs["route"], prim["route"]):
-        for outcome in out_order:
-            cell = pairs[(pairs["route"] == route) & (pairs["outcome"] == outcome)]
-            if cell.empty:
-                continue
-            rows.append(
-                [
-                    route,
-                    outcome,
-                    cell["study_id"].nunique(),
-                    int(n.reindex(cell["study_id"].unique()).sum()),
-                    _predominant(cell["finding"]),
-                    "; ".join(labels[s] for s in cell["study_id"].unique()),
-                ]
-            )
-    return pd.DataFrame(rows, columns=cols)
+    pairs["n"] = pairs["study_id"].map(n)
+    pairs["label"] = pairs["study_id"].map(labels)
+    g = pairs.groupby(["route", "outcome"], sort=False)
+    out = g.agg(
+        studies=("study_id", "nunique"),
+        participants=("n", "sum"),
+        finding=("finding", _predominant),
+        labels=("label", "; ".join),
+    ).reset_index()
+    out["participants"] = out["participants"].astype(int)
+    rrank = {r: i for i, r in enumerate(_order(pairs["route"], prim["route"]))}
+    orank = {o: i for i, o in enumerate(out_order)}
+    out = out.assign(_r=out["route"].map(rrank), _o=out["outcome"].map(orank))
+    out = out.sort_values(["_r", "_o"]).drop(columns=["_r", "_o"])
+    return out[cols].reset_index(drop=True)
 
 
 def timeline_table(studies: pd.DataFrame) -> pd.DataFrame:
@@ -684,18 +691,22 @@ def timeline_table(studies: pd.DataFrame) -> pd.DataFrame:
     cols = ["year", "design", "studies", "labels"]
     if studies.empty:
         return pd.DataFrame(columns=cols)
-    labels = _labels(studies)
-    design = _codes(studies["design"])
-    rows = []
-    design_order = _order(design, studies["design"])
-    for year in sorted(studies["year"].dropna().unique()):
-        for d in design_order:
-            part = studies[(studies["year"] == year) & (design == d)]
-            if len(part):
-                rows.append(
-                    [int(year), d, len(part), "; ".join(map(labels.get, part["study_id"]))]
-                )
-    return pd.DataFrame(rows, columns=cols)
+    flat = pd.DataFrame(
+        {
+            "year": studies["year"].astype("Int64").to_numpy(),
+            "design": _codes(studies["design"]).to_numpy(),
+            "label": studies["study_id"].map(_labels(studies)).to_numpy(),
+        }
+    ).dropna(subset=["year", "design"])
+    out = (
+        flat.groupby(["year", "design"], sort=False)
+        .agg(studies=("label", "size"), labels=("label", "; ".join))
+        .reset_index()
+    )
+    rank = {d: i for i, d in enumerate(_order(flat["design"], studies["design"]))}
+    out = out.assign(_d=out["design"].map(rank)).sort_values(["year", "_d"])
+    out["year"] = out["year"].astype(int)
+    return out[cols].reset_index(drop=True)
 
 
 def risk_of_bias_table(studies: pd.DataFrame) -> pd.DataFrame:

@@ -29,6 +29,7 @@ import csv
 import dataclasses
 import datetime
 import difflib
+import json
 import math
 import re
 from collections import Counter
@@ -464,8 +465,9 @@ class TableReader:
                 )
         for n in columns:
             if n not in self.fields:
+                shown = json.dumps(n, ensure_ascii=False)
                 self.warnings.append(
-                    f'{self.file}: unknown column "{n}" (not in datapackage.json); kept as text'
+                    f"{self.file}: unknown column {shown} (not in datapackage.json); kept as text"
                 )
         return columns if ok else None
 

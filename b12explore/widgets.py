@@ -5,14 +5,18 @@ change and :meth:`Explorer.set_filters` take the same path: the control values a
 read back into a state (``_read_controls``) and applied once (``_apply``), which
 filters the evidence with :func:`~b12explore.filters.apply_filters`, updates the
 status line and redraws the visible view. Hidden tabs are redrawn when they are
-selected, and a view is redrawn only when its inputs changed.
+selected, a view is redrawn only when its inputs changed (the kept studies, and for
+the findings and the evidence map also the kept results rows), and each chart keeps
+the PNGs of its last 32 inputs, so going back to a recent selection draws nothing.
 
 Charts are persistent matplotlib ``Figure`` objects on the Agg canvas (no pyplot),
 cleared and redrawn in place at screen size (9 x 4.5 in at 100 dpi by default) and
-sent to the browser as PNG bytes in ``widgets.Image`` widgets. Long lists are
-paged (25 rows per page in the study table; the per-study charts show the largest
-studies and say how many are not shown). The figures saved by "Export current
-view" are separate slide-size figures from :func:`b12explore.charts.slide_charts`.
+sent to the browser as PNG bytes in ``widgets.Image`` widgets (one Agg draw per
+update, no tight bounding box). Long lists are paged: 25 rows per page in the study
+table; the per-study charts show the 15 largest studies (the forest plot the 15
+heaviest effects, pooled over all) and say how many are not shown. The figures
+saved by "Export current view" are separate slide-size figures from
+:func:`b12explore.charts.slide_charts`.
 
 Text from the CSV files is escaped with :func:`html.escape` before it reaches an
 ``HTML`` widget (``widgets.HTML`` does not sanitise), and links are only made for
@@ -35,7 +39,8 @@ Views
     "Delivery routes", "Findings", "Evidence map"), ``b12-study-table`` (HTML with a
     ``<table class="b12-table">``), ``b12-sort`` (``Dropdown``), ``b12-page-prev``,
     ``b12-page-next`` (buttons), ``b12-page`` (page label), and the chart images
-    ``b12-chart-sample-sizes``, ``b12-chart-routes``, ``b12-chart-findings``,
+    ``b12-chart-sample-sizes``, ``b12-chart-routes``, ``b12-chart-direction`` and
+    ``b12-chart-forest`` (both inside the Findings tab's box, ``b12-chart-findings``),
     ``b12-chart-evidence-map``; every chart image also has ``b12-chart``.
 Export
     ``b12-export-folder`` (``Text``), ``b12-export-overwrite`` (``Checkbox``),
@@ -46,10 +51,13 @@ Export
 Examples
 --------
 >>> from b12explore import Explorer, load
->>> explorer = Explorer(load())  # doctest: +SKIP
->>> explorer  # doctest: +SKIP
->>> explorer.set_filters(routes=["oral"], min_n=50)  # doctest: +SKIP
->>> explorer.filtered.studies  # doctest: +SKIP
+>>> explorer = Explorer(load())
+>>> explorer.set_filters(routes=["oral"], min_n=50).routes
+('oral',)
+>>> set(explorer.filtered.studies["route"].astype(str))
+{'oral'}
+
+In a notebook, end a cell with ``explorer`` to show the panel.
 """
 
 from __future__ import annotations
@@ -81,10 +89,28 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["Explorer", "study_rows_html", "safe_href"]
 
 PAGE_SIZE = 25
-CHART_ROWS = 25
+CHART_ROWS = 15  # studies per chart on screen (the table lists them all, paged)
 FIGSIZE = (9.0, 4.5)
 DPI = 100
 CACHE_SIZE = 32  # PNGs kept per chart view
+
+# The sample-size and route charts use fixed margins, with the left one fitted to the
+# longest tick label (constrained layout adds a fifth or more to every redraw). The
+# direction plot, forest plot and evidence map put legends or text columns outside
+# their axes and keep matplotlib's constrained layout.
+_MARGINS = {"right": 0.97, "top": 0.91, "bottom": 0.13}
+_CONSTRAINED = ("direction", "forest", "evidence_map")
+
+
+def _fit_left(fig: Figure) -> None:
+    """Room on the left for the longest y tick label (about 0.6 em per character)."""
+    ax = fig.axes[0] if fig.axes else None
+    labels = [t.get_text() for t in ax.get_yticklabels()] if ax is not None else []
+    longest = max((len(line) for text in labels for line in text.split("\n")), default=4)
+    size = ax.yaxis.get_ticklabels()[0].get_fontsize() if labels else 10.0
+    inches = 0.35 + 0.6 * size / 72 * max(longest, 4)
+    fig.subplots_adjust(left=min(0.45, inches / fig.get_figwidth()), **_MARGINS)
+
 
 # label -> (sort column, ascending); "participants" and "label" are derived columns
 SORTS: dict[str, tuple[str, bool]] = {
@@ -288,35 +314,49 @@ def _draw_sample_sizes(fig: Figure, ev: Evidence, state: FilterState) -> None:
     from . import charts
 
     charts.sample_size_chart(ev.studies, by="route", max_studies=CHART_ROWS, ax=fig.add_subplot())
+    _fit_left(fig)
 
 
 def _draw_routes(fig: Figure, ev: Evidence, state: FilterState) -> None:
     from . import charts
 
     charts.route_form_chart(ev.studies, ax=fig.add_subplot())
+    _fit_left(fig)
 
 
-def _draw_findings(fig: Figure, ev: Evidence, state: FilterState) -> None:
+def _draw_direction(fig: Figure, ev: Evidence, state: FilterState) -> None:
     from . import charts
 
-    left, right = fig.subplots(1, 2, width_ratios=(1.1, 1))
+    ax = fig.add_subplot()
     shown, hidden = _largest_with_results(ev)
-    charts.direction_plot(shown, ev.results, ax=left)
+    charts.direction_plot(shown, ev.results, ax=ax)
     if hidden:
-        _note(left, f"{len(shown)} largest studies with results shown; {hidden:,} more")
+        _note(ax, f"{len(shown)} largest studies shown; {hidden:,} more with results")
+
+
+def _draw_forest(fig: Figure, ev: Evidence, state: FilterState) -> None:
+    from . import charts
+
+    ax = fig.add_subplot()
     effects, pooled, label = _forest_inputs(ev, state)
     top = effects
     if len(effects) > CHART_ROWS:
         top = effects.nlargest(CHART_ROWS, "weight").sort_index()
-    charts.forest_plot(top, pooled=pooled, ax=right)
+    charts.forest_plot(top, pooled=pooled, ax=ax)
     if label:
-        right.set_title(label, loc="left")
+        ax.set_title(label, loc="left")
     if len(top) < len(effects):
-        _note(right, f"{len(top)} heaviest of {len(effects):,} effects shown; pooled over all")
+        _note(ax, f"{len(top)} heaviest of {len(effects):,} shown; pooled over all")
+        # the chart counts the rows it was given; the pooled result covers all of them
+        ticks = ax.get_yticks()
+        names = [t.get_text() for t in ax.get_yticklabels()]
+        names = [re.sub(r"\(k = [\d,]+\)$", f"(k = {len(effects):,})", n) for n in names]
+        ax.set_yticks(ticks, names)
 
 
 def _note(ax, text: str) -> None:
-    ax.text(0, -0.08, text, transform=ax.transAxes, ha="left", va="top", color="0.35")
+    """A second title line saying, e.g., how many studies a long list leaves out."""
+    ax.set_title(f"{ax.get_title(loc='left')}\n({text})", loc="left")
 
 
 def _largest_with_results(ev: Evidence) -> tuple[pd.DataFrame, int]:
@@ -337,16 +377,38 @@ def _draw_evidence_map(fig: Figure, ev: Evidence, state: FilterState) -> None:
     charts.evidence_map(ev.studies, ev.results, ax=fig.add_subplot())
 
 
+def _forest_choice(results: pd.DataFrame, outcome: str | None) -> tuple[str, str] | None:
+    """Outcome and measure for the forest plot: the selected outcome, or else the one
+    with the most studies that report arm data or an effect estimate.
+
+    Counting rows is cheap (``summaries.forest_outcomes`` computes every forest
+    table, which is too slow for an interactive redraw on large tables).
+    """
+    usable = results["mean"].notna() | results["events"].notna() | results["estimate"].notna()
+    rows = results.loc[usable.to_numpy()]
+    if outcome is not None:
+        rows = rows[rows["outcome"].astype(object) == outcome]
+    if rows.empty:
+        return None
+    counts = rows.groupby(rows["outcome"].astype(object), sort=False)["study_id"].nunique()
+    chosen = str(counts.idxmax()) if outcome is None else outcome
+    rows = rows[rows["outcome"].astype(object) == chosen]
+    if rows["mean"].notna().any():
+        return chosen, "MD"
+    if rows["events"].notna().any():
+        return chosen, "RR"
+    measures = rows["effect_measure"].dropna().astype(object)
+    measures = measures[measures != "SMD"]
+    return (chosen, str(measures.mode().iloc[0])) if len(measures) else None
+
+
 def _forest_inputs(ev: Evidence, state: FilterState):
     """Effects, pooled result and a title for the selected (or best-covered) outcome."""
-    options = summaries.forest_outcomes(ev.results, ev.studies)
-    if state.outcome is not None:
-        options = options[options["outcome"] == state.outcome]
-    if options.empty:
-        outcome = state.outcome or "vas"
-        effects = summaries.forest_table(ev.results, ev.studies, outcome=outcome)
+    choice = _forest_choice(ev.results, state.outcome)
+    if choice is None:
+        effects = summaries.forest_table(ev.results, ev.studies, outcome=state.outcome or "vas")
         return effects, None, None
-    outcome, measure = options.iloc[0][["outcome", "measure"]]
+    outcome, measure = choice
     effects = summaries.forest_table(ev.results, ev.studies, outcome=outcome, measure=measure)
     title = f"{pretty(outcome)}: {measure} (B12 vs control)"
     return effects, summaries.pooled_effect(effects), title
@@ -385,10 +447,10 @@ class Explorer:
     Examples
     --------
     >>> from b12explore import Explorer, load
-    >>> explorer = Explorer(load())  # doctest: +SKIP
-    >>> explorer.set_filters(designs="rct", year_range=(2000, 2020))  # doctest: +SKIP
-    >>> explorer.status.value  # doctest: +SKIP
-    '3 of 9 studies, 492 participants'
+    >>> explorer = Explorer(load())
+    >>> _ = explorer.set_filters(designs="rct")
+    >>> "studies," in explorer.status.value
+    True
     """
 
     def __init__(
@@ -438,7 +500,9 @@ class Explorer:
 
         Names and values are those of :class:`FilterState` (validated by
         :meth:`FilterState.replace`); filters not named keep their values. The
-        controls are set, then read back and applied once.
+        controls are set, then read back and applied once, exactly as after a
+        control change. A year range is clipped to the years in the data (the
+        whole span means no year filter).
 
         Returns
         -------
@@ -447,7 +511,10 @@ class Explorer:
 
         Examples
         --------
-        >>> explorer.set_filters(routes=["oral"], min_n=50)  # doctest: +SKIP
+        >>> from b12explore import load
+        >>> explorer = Explorer(load())
+        >>> explorer.set_filters(routes=["oral"], min_n=50).min_n
+        50
         """
         target = self._state.replace(**values)
         self._write_controls(target)
@@ -459,7 +526,10 @@ class Explorer:
 
         Examples
         --------
-        >>> explorer.reset().is_default()  # doctest: +SKIP
+        >>> from b12explore import load
+        >>> explorer = Explorer(load())
+        >>> _ = explorer.set_filters(text="pain")
+        >>> explorer.reset().is_default()
         True
         """
         self._write_controls(FilterState())
@@ -484,6 +554,7 @@ class Explorer:
         Examples
         --------
         >>> explorer.export("slides")  # doctest: +SKIP
+        [PosixPath('.../slides/overview.png'), ...]
         """
         from . import charts
         from .export import FORMATS, chart_paths, export_chart, export_citations, export_deck
@@ -602,19 +673,36 @@ class Explorer:
         specs = [
             ("sample_sizes", "b12-chart-sample-sizes", _draw_sample_sizes, self._key_studies),
             ("routes", "b12-chart-routes", _draw_routes, self._key_studies),
-            ("findings", "b12-chart-findings", _draw_findings, self._key_results),
+            ("direction", "b12-chart-direction", _draw_direction, self._key_results),
+            ("forest", "b12-chart-forest", _draw_forest, self._key_results),
             ("evidence_map", "b12-chart-evidence-map", _draw_evidence_map, self._key_results),
         ]
         self.charts: dict[str, _ChartView] = {}
         for name, css, draw, key in specs:
-            size = (figsize[0] * 1.2, figsize[1]) if name == "findings" else figsize
-            fig = Figure(figsize=size, dpi=dpi, layout="constrained")
+            layout = "constrained" if name in _CONSTRAINED else None
+            fig = Figure(figsize=figsize, dpi=dpi, layout=layout)
             FigureCanvasAgg(fig)
             image = widgets.Image(format="png", layout={"max_width": "100%"})
             image.add_class("b12-chart").add_class(css)
             self.charts[name] = _ChartView(name, draw, key, image, fig, cache_size=cache_size)
+        c = self.charts
+        findings = widgets.VBox([c["direction"].image, c["forest"].image])
+        # tab index -> the chart views it shows (the study table is tab 0)
+        self._tab_views = [
+            [],
+            [c["sample_sizes"]],
+            [c["routes"]],
+            [c["direction"], c["forest"]],
+            [c["evidence_map"]],
+        ]
         self.tabs = widgets.Tab(
-            children=[table_box, *(v.image for v in self.charts.values())]
+            children=[
+                table_box,
+                c["sample_sizes"].image,
+                c["routes"].image,
+                findings.add_class("b12-chart-findings"),
+                c["evidence_map"].image,
+            ]
         ).add_class("b12-views")
         titles = ["Studies", "Sample sizes", "Delivery routes", "Findings", "Evidence map"]
         for i, title in enumerate(titles):
@@ -757,8 +845,7 @@ class Explorer:
         index = self.tabs.selected_index or 0
         if index == 0:
             self._render_table()
-        else:
-            view = list(self.charts.values())[index - 1]
+        for view in self._tab_views[index]:
             if view.refresh(self._filtered, self._state) == "drawn":
                 self.redraws[view.name] = self.redraws.get(view.name, 0) + 1
 

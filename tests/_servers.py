@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -20,6 +21,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -263,3 +265,46 @@ def start(
             if attempt == 2 or "already in use" not in server.log(tail=100_000):
                 raise
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def copy_explorer_notebook(root: Path) -> Path:
+    """Copy ``notebooks/explorer.ipynb`` into the new folder ``root``; return ``root``.
+
+    Servers run on this copy, so a test can run, save and export without touching the
+    repository. Until that notebook exists, a stand-in with the same cells is written
+    instead (with a warning).
+    """
+    root.mkdir(parents=True)
+    target = root / "explorer.ipynb"
+    if EXPLORER_NOTEBOOK.exists():
+        shutil.copyfile(EXPLORER_NOTEBOOK, target)
+    else:
+        warnings.warn(
+            "notebooks/explorer.ipynb missing: browser tests use a stand-in notebook",
+            stacklevel=2,
+        )
+        write_standin_notebook(target)
+    return root
+
+
+def write_standin_notebook(path: Path) -> None:
+    """The expected shape of ``notebooks/explorer.ipynb``: a papermill parameters cell
+    (``data_dir = None``) then the explorer (``Explorer(load(data_dir))``) as the last cell's
+    value."""
+    import nbformat
+
+    notebook = nbformat.v4.new_notebook()
+    notebook.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3 (ipykernel)",
+        "language": "python",
+    }
+    parameters = nbformat.v4.new_code_cell("data_dir = None")
+    parameters.metadata["tags"] = ["parameters"]
+    notebook.cells = [
+        nbformat.v4.new_markdown_cell("# Vitamin B12 and low back pain: evidence explorer"),
+        nbformat.v4.new_code_cell("from b12explore import Explorer, load"),
+        parameters,
+        nbformat.v4.new_code_cell("explorer = Explorer(load(data_dir))\nexplorer"),
+    ]
+    nbformat.write(notebook, path)

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from _servers import EXPLORER_NOTEBOOK, REPO
+from _servers import REPO, copy_explorer_notebook
 
 ARTIFACTS = REPO / "test-artifacts"
 CHROMIUM_MISSING = (
@@ -148,44 +148,5 @@ def page(browser, request: pytest.FixtureRequest, artifacts_dir: Path) -> Iterat
 
 @pytest.fixture
 def notebook_root(tmp_path: Path) -> Path:
-    """A throwaway folder holding a copy of the explorer notebook as ``explorer.ipynb``.
-
-    Uses ``notebooks/explorer.ipynb``; the servers run on this copy, so a test can run,
-    save and export without touching the repository. Until that notebook exists, a minimal
-    stand-in with the same cells is written instead (with a warning).
-    """
-    root = tmp_path / "root"
-    root.mkdir()
-    target = root / "explorer.ipynb"
-    if EXPLORER_NOTEBOOK.exists():
-        shutil.copyfile(EXPLORER_NOTEBOOK, target)
-    else:
-        warnings.warn(
-            "notebooks/explorer.ipynb missing: browser tests use a stand-in notebook",
-            stacklevel=1,
-        )
-        write_standin_notebook(target)
-    return root
-
-
-def write_standin_notebook(path: Path) -> None:
-    """The expected shape of ``notebooks/explorer.ipynb``: a papermill parameters cell
-    (``data_dir = None``) then the explorer (``Explorer(load(data_dir))``) as the last cell's
-    value."""
-    import nbformat
-
-    notebook = nbformat.v4.new_notebook()
-    notebook.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3 (ipykernel)",
-        "language": "python",
-    }
-    parameters = nbformat.v4.new_code_cell("data_dir = None")
-    parameters.metadata["tags"] = ["parameters"]
-    notebook.cells = [
-        nbformat.v4.new_markdown_cell("# Vitamin B12 and low back pain: evidence explorer"),
-        nbformat.v4.new_code_cell("from b12explore import Explorer, load"),
-        parameters,
-        nbformat.v4.new_code_cell("explorer = Explorer(load(data_dir))\nexplorer"),
-    ]
-    nbformat.write(notebook, path)
+    """A throwaway folder holding a copy of the explorer notebook as ``explorer.ipynb``."""
+    return copy_explorer_notebook(tmp_path / "root")

@@ -4,7 +4,7 @@ Both servers are started through ``make lab`` / ``make dashboard`` on 127.0.0.1 
 random token, on a temporary copy of ``notebooks/explorer.ipynb`` (so running, saving and
 exporting never touch the repository), and stopped even when a test fails.
 
-The expected notebook (see ``conftest.write_standin_notebook``): a ``parameters`` cell with
+The expected notebook (see ``_servers.write_standin_notebook``): a ``parameters`` cell with
 ``data_dir = None``, then a cell whose value is ``Explorer(load(data_dir))``. Selectors are the
 CSS classes documented in ``b12explore/widgets.py``. Expected numbers are computed here from
 the same data with the package's own filter function, so the tests follow the data.
@@ -25,7 +25,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from _servers import REPO, Server, start
+from _servers import REPO, Server, copy_explorer_notebook, start
 
 from b12explore import load
 from b12explore.filters import CHOICES, FilterState, apply_filters
@@ -53,7 +53,7 @@ def route_filter(data_dir: Path | None) -> tuple[int, int, int]:
     counts = studies["route"].value_counts()
     usable = [r for r in CHOICES["routes"] if 0 < counts.get(r, 0) < total]
     assert usable, "the data needs studies with at least two different routes"
-    route = max(usable, key=lambda r: counts[r])
+    route = max(usable, key=lambda r: (r not in ("mixed", "not_reported"), counts[r]))
     kept = len(apply_filters(load(data_dir), FilterState(routes=(route,))).studies)
     return CHOICES["routes"].index(route), kept, total
 
@@ -93,18 +93,11 @@ def choose_route(page, index: int) -> None:
 
 
 def wait_for_explorer(page) -> None:
-    """Wait until the explorer shows; fail at once, with the outputs, if a cell fails.
-
-    A JupyterLab dialog (the kernel chooser appears when Run All wins the race against
-    the kernel start) is accepted: the notebook asks for the default ``python3`` kernel.
-    """
+    """Wait until the explorer shows; fail at once, with the outputs, if a cell fails."""
     deadline = time.monotonic() + TIMEOUT_MS / 1000
     while time.monotonic() < deadline:
         if page.locator(".b12-explorer .b12-status").count():
             return
-        accept = page.locator(".jp-Dialog .jp-mod-accept")
-        if accept.count():
-            accept.first.click()
         outputs = page.locator(".jp-OutputArea-output").all_inner_texts()
         if any(ERROR.search(text) for text in outputs):
             pytest.fail("the notebook failed before showing the explorer:\n" + "\n".join(outputs))
@@ -112,26 +105,76 @@ def wait_for_explorer(page) -> None:
     pytest.fail(f"no explorer after {TIMEOUT_MS / 1000:.0f} s")
 
 
+def accept_dialog(page) -> bool:
+    """Accept a JupyterLab dialog if one is open (the kernel chooser can appear when the
+    notebook opens before the kernel specs are loaded; its default is ``python3``)."""
+    accept = page.locator(".jp-Dialog .jp-mod-accept")
+    if accept.count():
+        accept.first.click()
+        return True
+    return False
+
+
+def wait_for_kernel(page, server: Server) -> None:
+    """Wait until the notebook's kernel is started and idle (checked over the REST API)."""
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    while time.monotonic() < deadline:
+        if not accept_dialog(page):
+            status, body = server.get("api/sessions")
+            sessions = json.loads(body) if status == 200 else []
+            if any(
+                s["path"].endswith("explorer.ipynb") and s["kernel"]["execution_state"] == "idle"
+                for s in sessions
+            ):
+                return
+        page.wait_for_timeout(200)
+    pytest.fail(f"the notebook's kernel was not idle after {TIMEOUT_MS / 1000:.0f} s")
+
+
 def run_all_in_lab(page, server: Server) -> None:
     page.goto(f"{server.url}lab/tree/explorer.ipynb?token={server.token}")
+    wait_for_kernel(page, server)
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status=idle]", timeout=TIMEOUT_MS)
     page.locator("li.lm-MenuBar-item", has_text="Run").click()
     page.locator("li.lm-Menu-item[data-command='runmenu:run-all']").click()
     wait_for_explorer(page)
 
 
+class Phases:
+    """Wall time of each phase of a browser test, saved as JSON next to the screenshots
+    (a record for the report, never asserted: no timed tests)."""
+
+    def __init__(self, name: str, folder: Path) -> None:
+        self.path = folder / f"timings-{name}.json"
+        self.times: dict[str, float] = {}
+        self.last = time.monotonic()
+
+    def __call__(self, label: str) -> None:
+        now = time.monotonic()
+        self.times[label] = round(now - self.last, 2)
+        self.last = now
+
+    def save(self) -> None:
+        self.times["total"] = round(sum(self.times.values()), 2)
+        self.path.write_text(json.dumps(self.times, indent=1) + "\n", encoding="utf-8")
+
+
 def test_explorer_in_jupyterlab(lab: Server, page, notebook_root: Path, artifacts_dir: Path):
     index, kept, total = route_filter(None)
-    started = time.monotonic()
+    phase = Phases("jupyterlab", artifacts_dir)
     run_all_in_lab(page, lab)
     before = wait_for_status(page, f"{total:,} of {total:,} ")
+    phase("open notebook, run all, explorer shown")
     show_tab(page, "Sample sizes")
     chart_before = chart_src(page, "b12-chart-sample-sizes")
+    phase("show the sample-size chart")
     page.locator(".b12-explorer").screenshot(path=str(artifacts_dir / "explorer.png"))
 
+    phase("screenshot")
     choose_route(page, index)
     after = wait_for_status(page, f"{kept:,} of {total:,} ")
     chart_after = chart_src(page, "b12-chart-sample-sizes", previous=chart_before)
+    phase("filter: new status and chart")
     assert after != before
     assert chart_after != chart_before
     assert page.locator(".b12-message").inner_text().strip() == ""
@@ -139,11 +182,13 @@ def test_explorer_in_jupyterlab(lab: Server, page, notebook_root: Path, artifact
 
     exports = notebook_root / "exports"
     assert not exports.exists()
+    phase("screenshot")
     page.locator("button.b12-export").click()
     page.wait_for_function(
         "() => /Wrote|failed/.test(document.querySelector('.b12-export-message')?.innerText)",
         timeout=TIMEOUT_MS,
     )
+    phase("export")
     message = page.locator(".b12-export-message").inner_text()
     assert message.startswith("Wrote "), message
     written = sorted(p.relative_to(exports) for p in exports.rglob("*") if p.is_file())
@@ -152,16 +197,15 @@ def test_explorer_in_jupyterlab(lab: Server, page, notebook_root: Path, artifact
     assert any(name.endswith(".png") for name in names)
     assert message.split()[1] == str(len(written))  # "Wrote N files to ..."
     page.locator(".b12-explorer").screenshot(path=str(artifacts_dir / "explorer-exported.png"))
-    print(f"JupyterLab: run all, filter and export in {time.monotonic() - started:.1f} s")
+    phase("screenshot")
+    phase.save()
 
 
 # ------------------------------------------------------------------ Voilà
 
 
-@pytest.fixture
-def hostile_data(tmp_path: Path) -> Path:
+def write_hostile_data(data: Path) -> Path:
     """A copy of the shipped data in which every study title is an HTML-injection attempt."""
-    data = tmp_path / "data"
     shutil.copytree(REPO / "data", data)
     path = data / "studies.csv"
     with path.open(newline="", encoding="utf-8") as handle:
@@ -176,26 +220,33 @@ def hostile_data(tmp_path: Path) -> Path:
     return data
 
 
-@pytest.fixture
-def voila(notebook_root: Path, tmp_path: Path, hostile_data: Path):
-    env = {"B12EXPLORE_DATA": str(hostile_data)}
-    server = start("voila", notebook_root / "explorer.ipynb", tmp_path / "jupyter", env)
+@pytest.fixture(scope="module")
+def voila(tmp_path_factory: pytest.TempPathFactory):
+    """``make dashboard`` on a copy of the notebook, reading the hostile data folder:
+    (server, notebook folder, data folder). One server for this module's Voilà tests."""
+    base = tmp_path_factory.mktemp("voila")
+    root = copy_explorer_notebook(base / "root")
+    data = write_hostile_data(base / "data")
+    env = {"B12EXPLORE_DATA": str(data)}
+    server = start("voila", root / "explorer.ipynb", base / "jupyter", env)
     try:
-        yield server
+        yield server, root, data
     finally:
         server.stop()
 
 
-def test_voila_serves_the_explorer_without_code(
-    voila: Server, page, notebook_root: Path, hostile_data: Path, artifacts_dir: Path
-):
+def test_voila_serves_the_explorer_without_code(voila, page, artifacts_dir: Path):
+    voila, notebook_root, hostile_data = voila
     index, kept, total = route_filter(hostile_data)
+    phase = Phases("voila", artifacts_dir)
     page.goto(f"{voila.url}?token={voila.token}")
     wait_for_explorer(page)
     before = wait_for_status(page, f"{total:,} of {total:,} ")
+    phase("open page, explorer shown")
 
     # no code: no input areas, no editors, no code cell source in the page
-    assert page.locator(".jp-InputArea, .jp-InputArea-editor, .cm-editor").count() == 0
+    code = ".jp-CodeCell .jp-InputArea, .jp-InputArea-editor, .jp-CodeMirrorEditor, .cm-editor"
+    assert page.locator(code).count() == 0  # markdown cells do show, in .jp-InputArea
     html = page.content()
     notebook = json.loads((notebook_root / "explorer.ipynb").read_text(encoding="utf-8"))
     for cell in notebook["cells"]:
@@ -211,12 +262,17 @@ def test_voila_serves_the_explorer_without_code(
     page.wait_for_timeout(500)  # give a broken image time to fire onerror
     assert page.evaluate("() => window.__pwned") is None
 
-    choose_route(page, index)
-    assert wait_for_status(page, f"{kept:,} of {total:,} ") != before
     page.screenshot(path=str(artifacts_dir / "voila.png"), full_page=True)
 
+    phase("checks and screenshot")
+    choose_route(page, index)
+    assert wait_for_status(page, f"{kept:,} of {total:,} ") != before
+    phase("filter: new status")
+    phase.save()
 
-def test_voila_requires_the_token_and_hides_the_notebook(voila: Server):
+
+def test_voila_requires_the_token_and_hides_the_notebook(voila):
+    voila = voila[0]
     # without the token, the page is refused or sent to the login form
     status, location = _get_no_redirect(voila.url)
     assert status == 403 or (status in (301, 302) and "/login" in location), (status, location)

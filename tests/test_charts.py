@@ -237,6 +237,9 @@ def test_forest_plot_ratio_axis_and_markers():
     pi = collection(ax, "prediction-interval")
     assert pi.get_segments()[0][:, 0].tolist() == pytest.approx([0.5, 1.4])
     assert ticklabels(ax)[-1] == "Pooled (k = 3)"
+    right = ticklabels(ax.figure.axes[-1])  # the estimate column (twin axes)
+    assert right[0] == "0.80 [0.60, 1.05]  50%"
+    assert right[-1] == "0.85 [0.70, 1.03]\nprediction 0.50 to 1.40"
     # Gamma's CI (0.01) runs past the left limit: an arrow
     arrows = [line for line in ax.lines if line.get_gid() == "ci-arrow-left"]
     assert len(arrows) == 1 and arrows[0].get_xdata()[0] == pytest.approx(0.1)

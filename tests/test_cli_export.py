@@ -113,7 +113,8 @@ def test_second_export_exits_1_and_touches_nothing(tmp_path, data_dir, seen, cap
     code = run("--out", str(out), "--data", str(data_dir), "--format", "png", "--dpi", "30")
     err = capsys.readouterr().err
     assert code == 1
-    assert "refusing to overwrite" in err and "citations.bib" in err and "--overwrite" in err
+    assert "refusing to overwrite 5 existing file(s)" in err  # 1 png, 2 csv, bib, ris
+    assert "citations.bib" in err and "--overwrite" in err
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     code = run(
         "--out",

@@ -6,6 +6,8 @@ import dataclasses
 import hashlib
 import io
 import os
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -16,7 +18,13 @@ from pptx import Presentation
 
 from b12explore import export as ex
 from b12explore import safefiles
-from b12explore.export import export_chart, export_citations, export_deck, render_figure
+from b12explore.export import (
+    export_chart,
+    export_charts,
+    export_citations,
+    export_deck,
+    render_figure,
+)
 from b12explore.safefiles import csv_bytes, neutralise_frame, safe_name, safe_path
 
 CAPTION = "Sources: Mauro 2000; Chiu 2011. Filters: all studies. Data version 0.1.0."
@@ -98,6 +106,19 @@ def test_figure_is_left_as_it_was():
     assert tuple(fig.get_size_inches()) == before_size
     assert fig.axes[0].get_position().bounds == pytest.approx(before_pos)
     assert len(fig.texts) == n_texts
+
+
+def test_a_render_does_not_change_later_renders():
+    from b12explore.deck import PICTURE_INCHES
+
+    used, fresh = Figure(layout="constrained"), Figure(layout="constrained")
+    for fig in (used, fresh):
+        fig.add_subplot().bar(["a", "b"], [1, 2])
+        fig.add_subplot().plot([1, 3, 2])
+    render_figure(used, ["png", "svg", "pdf"], caption=CAPTION, dpi=60)
+    assert all(ax.get_in_layout() for ax in used.axes)  # set_position would drop them
+    again = render_figure(used, ["png"], size=PICTURE_INCHES, caption=CAPTION, dpi=60)
+    assert again == render_figure(fresh, ["png"], size=PICTURE_INCHES, caption=CAPTION, dpi=60)
 
 
 def test_caption_is_drawn_as_text_and_axes_leave_room():
@@ -457,3 +478,94 @@ def test_png_bytes_do_not_depend_on_the_figure_dpi():
     b.set_dpi(72)
     assert render_figure(a, ["png"], dpi=80) == render_figure(b, ["png"], dpi=80)
     assert isinstance(io.BytesIO(render_figure(a, ["png"], dpi=80)["png"]).read(8), bytes)
+
+
+# ------------------------------------------------------------------ many charts
+
+
+def test_export_charts_checks_every_target_first(tmp_path):
+    charts = fake_charts(3)
+    (tmp_path / "chart_3.csv").write_bytes(b"mine")
+    with pytest.raises(FileExistsError, match="chart_3.csv"):
+        export_charts(charts, tmp_path, deck=tmp_path / "deck", jobs=1)
+    assert listing(tmp_path) == {"chart_3.csv": b"mine"}
+
+
+def test_export_charts_reports_progress_and_writes_deck_last(tmp_path):
+    seen = []
+    paths = export_charts(
+        fake_charts(2),
+        tmp_path,
+        formats=["png"],
+        dpi=40,
+        deck=tmp_path / "deck",
+        progress=lambda i, n, chart, p: seen.append((i, n, chart.name, [x.name for x in p])),
+    )
+    assert seen == [
+        (1, 2, "chart_1", ["chart_1.png", "chart_1.csv"]),
+        (2, 2, "chart_2", ["chart_2.png", "chart_2.csv"]),
+    ]
+    assert paths[-1].name == "deck.pptx"
+    assert len(Presentation(str(paths[-1])).slides) == 2
+
+
+def test_parallel_export_gives_the_same_bytes(tmp_path):
+    charts = fake_charts(3)
+    kw = {"formats": ["png", "svg", "pdf"], "dpi": 50}
+    export_charts(charts, tmp_path / "serial", deck=tmp_path / "serial" / "d", jobs=1, **kw)
+    export_charts(charts, tmp_path / "parallel", deck=tmp_path / "parallel" / "d", jobs=2, **kw)
+    serial, parallel = listing(tmp_path / "serial"), listing(tmp_path / "parallel")
+    assert len(serial) == 3 * 4 + 1
+    assert serial == parallel
+
+
+def test_render_is_identical_in_a_fresh_interpreter():
+    code = (
+        "import hashlib\n"
+        "from tests.test_export import bar_figure, CAPTION\n"
+        "from b12explore.render import render_figure\n"
+        "b = render_figure(bar_figure(), ['png', 'svg', 'pdf'], caption=CAPTION, dpi=60)\n"
+        "print(' '.join(hashlib.sha256(b[k]).hexdigest() for k in ('png', 'svg', 'pdf')))\n"
+    )
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONHASHSEED": "12345", "PYTHONPATH": str(root)}
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    here = render_figure(bar_figure(), ["png", "svg", "pdf"], caption=CAPTION, dpi=60)
+    expected = " ".join(hashlib.sha256(here[k]).hexdigest() for k in ("png", "svg", "pdf"))
+    assert proc.stdout.strip() == expected
+
+
+def test_png_is_opaque_rgb_with_physical_dpi():
+    from PIL import Image
+
+    png = render_figure(bar_figure(), ["png"], dpi=100)["png"]
+    img = Image.open(io.BytesIO(png))
+    assert img.mode == "RGB"
+    assert img.size == (1333, 750)
+    assert round(img.info["dpi"][0]) == 100
+
+
+def test_transparent_figure_keeps_its_alpha():
+    from PIL import Image
+
+    fig = bar_figure()
+    fig.patch.set_alpha(0)
+    img = Image.open(io.BytesIO(render_figure(fig, ["png"], dpi=30)["png"]))
+    assert img.mode == "RGBA"
+    assert img.getextrema()[3][0] == 0
+
+
+def test_existing_files_are_counted_and_the_list_is_capped(tmp_path):
+    paths = [tmp_path / f"f{i}" for i in range(8)]
+    for p in paths:
+        p.write_bytes(b"")
+    with pytest.raises(FileExistsError, match=r"refusing to overwrite 8 existing .* and 3 more"):
+        safefiles.check_free(paths)

@@ -96,6 +96,11 @@ def test_unknown_constraint_and_bad_pattern_are_refused(tmp_path):
         read_descriptor(_descriptor_with(tmp_path, constraints={"pattern": "(["}))
 
 
+def test_minimum_must_be_a_number(tmp_path):
+    with pytest.raises(DataFolderError, match="minimum and maximum must be numbers"):
+        read_descriptor(_descriptor_with(tmp_path, constraints={"minimum": "1"}))
+
+
 @pytest.mark.parametrize("text", ["[]", '{"resources": {}}', '{"resources": []}'])
 def test_descriptor_without_usable_resources(tmp_path, text):
     (tmp_path / "datapackage.json").write_text(text)

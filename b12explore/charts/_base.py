@@ -76,3 +76,33 @@ def fontsize(ax: Axes) -> float:
     from matplotlib.font_manager import FontProperties
 
     return FontProperties(size=rcParams["font.size"]).get_size_in_points()
+
+
+def largest_studies(table, max_studies: int, n_col: str = "n"):
+    """Rows of the ``max_studies`` studies with most participants (order kept).
+
+    Returns the kept rows and how many studies were left out.
+    """
+    ids = table.drop_duplicates("study_id")
+    if len(ids) <= max_studies:
+        return table, 0
+    n = ids[n_col].astype(float).fillna(-1)
+    keep = set(
+        ids.loc[n.sort_values(ascending=False, kind="stable").index[:max_studies], "study_id"]
+    )
+    return table[table["study_id"].isin(keep)], len(ids) - max_studies
+
+
+def more_note(ax, left_out: int, what: str = "smaller studies") -> None:
+    """Note under the axes that ``left_out`` studies are not drawn."""
+    if left_out > 0:
+        ax.text(
+            1,
+            -0.02,
+            f"+ {left_out:,} {what} not shown",
+            transform=ax.transAxes,
+            ha="right",
+            va="top",
+            color="0.35",
+            gid="more-note",
+        )

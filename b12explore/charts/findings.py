@@ -13,7 +13,7 @@ from matplotlib.ticker import FixedLocator, NullFormatter, NullLocator
 
 from .. import summaries
 from ..style import FINDING_COLORS, GREY, RISK_OF_BIAS_COLORS, color_for, pretty
-from ._base import empty, new_axes, patches, wrap
+from ._base import empty, largest_studies, more_note, new_axes, patches, wrap
 
 #: Marker per direction (SWiM effect-direction plot): ▲ benefit, ◆ no difference
 #: (mixed: hollow ◆), ▼ harm.
@@ -44,8 +44,21 @@ def _marker_area(n: pd.Series, largest: float) -> np.ndarray:
     return area
 
 
+def _size_examples(largest: float) -> list[float]:
+    """Two round sample sizes for the marker-size key (largest first)."""
+    if largest < 10:
+        return [largest]
+    top = float(f"{largest:.1g}")
+    top = top if top <= largest else largest
+    return [top, float(f"{top / 5:.1g}")]
+
+
 def direction_plot(
-    studies: pd.DataFrame, results: pd.DataFrame, *, ax: Axes | None = None
+    studies: pd.DataFrame,
+    results: pd.DataFrame,
+    *,
+    max_studies: int = 30,
+    ax: Axes | None = None,
 ) -> Axes:
     """SWiM effect-direction plot: one marker per study and outcome.
 
@@ -58,6 +71,8 @@ def direction_plot(
     studies, results : DataFrame
         The studies and results tables (results of studies not in ``studies`` are
         ignored, so a filter on studies applies).
+    max_studies : int
+        Draw at most this many studies (those with most participants).
     ax : Axes, optional
 
     Returns
@@ -75,6 +90,8 @@ def direction_plot(
     title = "Direction of effect by study and outcome"
     if table.empty:
         return empty(ax, title)
+    table, left_out = largest_studies(table, max_studies)
+    more_note(ax, left_out)
     labels = list(dict.fromkeys(table["label"]))
     outcomes = _outcome_order(table, results)
     ypos = {lab: i for i, lab in enumerate(labels)}
@@ -113,7 +130,20 @@ def direction_plot(
     ]
     present = [r for r in RISK_OF_BIAS_COLORS if r in set(table["risk_of_bias"])]
     handles += patches([(f"RoB: {pretty(r)}", RISK_OF_BIAS_COLORS[r]) for r in present])
-    handles.append(Line2D([], [], ls="", label=f"size ∝ participants (max {largest:,.0f})"))
+    for value in _size_examples(largest):
+        size = math.sqrt(_marker_area(pd.Series([value]), largest)[0])
+        handles.append(
+            Line2D(
+                [],
+                [],
+                marker="^",
+                ls="",
+                mfc="white",
+                mec="black",
+                ms=size,
+                label=f"n = {value:,.0f}",
+            )
+        )
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
     return ax
 
@@ -339,10 +369,12 @@ def forest_plot(
         yp = k + 0.5
         _diamond(ax, pool, yp, left, right)
         y = np.append(y, yp)
-        labels.append(f"Pooled (k = {k})")
-        right_text.append(
-            f"{_fmt(pool['estimate'])} [{_fmt(pool['ci_low'])}, {_fmt(pool['ci_high'])}]"
-        )
+        method = getattr(pooled, "method", None)
+        labels.append(f"Pooled{', ' + method if method else ''} (k = {k})")
+        text = f"{_fmt(pool['estimate'])} [{_fmt(pool['ci_low'])}, {_fmt(pool['ci_high'])}]"
+        if np.isfinite(pool["pi_low"]) and np.isfinite(pool["pi_high"]):
+            text += f"\nprediction {_fmt(pool['pi_low'])} to {_fmt(pool['pi_high'])}"
+        right_text.append(text)
     if ratio:
         _log_axis(ax, left, right)
     ax.set_xlim(left, right)
@@ -362,7 +394,7 @@ def forest_plot(
     name = MEASURE_NAMES.get(measure, measure).split(" (")[0].lower()
     ax.set_title(f"{pretty(outcome)}: {name}" if outcome is not None else name, loc="left")
     twin.text(
-        1.0,
+        1.01,
         -1.0,
         "Estimate [95% CI]  Weight",
         transform=twin.get_yaxis_transform(),

@@ -17,7 +17,7 @@ from ..style import (
     pretty,
     tint,
 )
-from ._base import empty, new_axes, patches, wrap
+from ._base import empty, largest_studies, more_note, new_axes, patches, wrap
 
 
 def evidence_map(
@@ -164,7 +164,9 @@ def timeline_chart(studies: pd.DataFrame, *, labels: bool = True, ax: Axes | Non
     return ax
 
 
-def risk_of_bias_chart(studies: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+def risk_of_bias_chart(
+    studies: pd.DataFrame, *, max_studies: int = 30, ax: Axes | None = None
+) -> Axes:
     """Traffic-light summary per study: blinding (as reported) and overall risk of bias.
 
     Our data hold one overall ``risk_of_bias`` judgement per study; the blinding
@@ -175,6 +177,8 @@ def risk_of_bias_chart(studies: pd.DataFrame, *, ax: Axes | None = None) -> Axes
     Parameters
     ----------
     studies : DataFrame
+    max_studies : int
+        Draw at most this many studies (those with most participants).
     ax : Axes, optional
 
     Returns
@@ -191,6 +195,9 @@ def risk_of_bias_chart(studies: pd.DataFrame, *, ax: Axes | None = None) -> Axes
     title = "Risk of bias"
     if table.empty:
         return empty(ax, title)
+    n = pd.Series(summaries.participants(studies).to_numpy(), index=studies["study_id"])
+    table, left_out = largest_studies(table.assign(n=table["study_id"].map(n)), max_studies)
+    more_note(ax, left_out, "studies")
     columns = [
         ("blinding_judgement", "Blinding\n(as reported)"),
         ("risk_of_bias", "Overall\n(our judgement)"),

@@ -8,7 +8,7 @@ from matplotlib.axes import Axes
 
 from .. import summaries
 from ..style import DESIGN_COLORS, color_for, pretty
-from ._base import empty, new_axes, patches
+from ._base import empty, more_note, new_axes, patches
 
 
 def sample_size_chart(
@@ -114,7 +114,11 @@ def _value_text(row) -> str:
 
 
 def review_size_chart(
-    studies: pd.DataFrame, *, measure: str = "studies", ax: Axes | None = None
+    studies: pd.DataFrame,
+    *,
+    measure: str = "studies",
+    max_studies: int = 25,
+    ax: Axes | None = None,
 ) -> Axes:
     """Reviews by number of included studies (or patients), coloured by design.
 
@@ -124,6 +128,8 @@ def review_size_chart(
         The studies table; only reviews are drawn.
     measure : {"studies", "patients"}
         Bar length: included studies, or patients in them.
+    max_studies : int
+        Draw at most this many reviews (the largest).
     ax : Axes, optional
 
     Returns
@@ -144,6 +150,8 @@ def review_size_chart(
     title = f"Reviews by included {measure}"
     if table.empty:
         return empty(ax, title, note="no reviews match")
+    more_note(ax, len(table) - max_studies, "smaller reviews")
+    table = table.head(max_studies)
     y = np.arange(len(table))
     values = table[col].astype(float).fillna(0).to_numpy()
     colors = [color_for("design", d) for d in table["design"]]
