@@ -24,14 +24,35 @@ _EXPORTS = {
     "export_chart": "export",
     "export_deck": "export",
     "export_citations": "export",
+    "export_charts": "export",
 }
+_MODULES = {"meta", "summaries", "charts", "claims", "filters", "style"}
 
-__all__ = sorted([*_EXPORTS, "meta", "summaries", "charts", "__version__"])
+__all__ = [
+    "DataValidationError",
+    "Evidence",
+    "Explorer",
+    "FilterState",
+    "Problem",
+    "__version__",
+    "apply_filters",
+    "charts",
+    "claims",
+    "export_chart",
+    "export_charts",
+    "export_citations",
+    "export_deck",
+    "filters",
+    "load",
+    "meta",
+    "style",
+    "summaries",
+]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from . import charts, meta, summaries
+    from . import charts, claims, filters, meta, style, summaries
     from .errors import DataValidationError, Problem
-    from .export import export_chart, export_citations, export_deck
+    from .export import export_chart, export_charts, export_citations, export_deck
     from .filters import FilterState, apply_filters
     from .io import Evidence, load
     from .widgets import Explorer
@@ -41,7 +62,7 @@ def __getattr__(name: str) -> Any:
     if name in _EXPORTS:
         module = importlib.import_module(f".{_EXPORTS[name]}", __name__)
         return getattr(module, name)
-    if name in {"meta", "summaries", "charts"}:
+    if name in _MODULES:
         return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'b12explore' has no attribute {name!r}")
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 import pandas as pd
 
 VERDICTS = ("supported", "partly_supported", "not_supported", "misattributed", "not_verifiable")
+# Weakest last: a claim's overall verdict is the weakest verdict among its details.
+SEVERITY = ("supported", "partly_supported", "not_verifiable", "misattributed", "not_supported")
 NOT_REPORTED = "not reported"
 
 
@@ -67,14 +69,13 @@ def claim_verdicts(claims: pd.DataFrame) -> pd.DataFrame:
     >>> claim_verdicts(claims)[["claim", "overall"]].values.tolist()
     [['A', 'not_verifiable'], ['B', 'supported']]
     """
-    severity = ["supported", "partly_supported", "not_verifiable", "misattributed", "not_supported"]
     frame = pd.DataFrame({"claim": claims["claim"].to_numpy(), "verdict": _verdict_codes(claims)})
     table = pd.crosstab(frame["claim"], frame["verdict"], dropna=False)
     table = table.reindex(columns=list(VERDICTS), fill_value=0)
     order = list(dict.fromkeys(frame["claim"]))
     table = table.reindex(order)
     worst = frame.groupby("claim", sort=False, observed=True)["verdict"].agg(
-        lambda v: max(v.astype(object), key=severity.index)
+        lambda v: max(v.astype(object), key=SEVERITY.index)
     )
     out = table.reset_index()
     out.columns.name = None
