@@ -41,6 +41,17 @@ def _value(row: pd.Series, field: str) -> str | None:
     return text or None
 
 
+def split_urls(value: str | None) -> list[str]:
+    """The URLs of a ``source_url`` cell (several are separated by `` | ``).
+
+    Examples
+    --------
+    >>> split_urls("https://a.org/x | https://b.org/y")
+    ['https://a.org/x', 'https://b.org/y']
+    """
+    return [u for u in re.split(r"\s+\|\s+", value or "") if u.strip()]
+
+
 def bibtex_escape(text: str) -> str:
     r"""Escape the characters special to (La)TeX inside a BibTeX field.
 
@@ -141,14 +152,16 @@ def to_bibtex(studies: pd.DataFrame) -> str:
             v = _value(row, field)
             if v:
                 lines.append(f"  {name} = {{{bibtex_escape(v)}}},")
-        for field, name, verbatim in (
-            ("doi", "doi", True),
-            ("pmid", "pmid", False),
-            ("source_url", "url", True),
-        ):
-            v = _value(row, field)
-            if v:
-                lines.append(f"  {name} = {{{_verbatim(v) if verbatim else bibtex_escape(v)}}},")
+        doi, pmid = _value(row, "doi"), _value(row, "pmid")
+        urls = split_urls(_value(row, "source_url"))
+        if doi:
+            lines.append(f"  doi = {{{_verbatim(doi)}}},")
+        if pmid:
+            lines.append(f"  pmid = {{{bibtex_escape(pmid)}}},")
+        if urls:
+            lines.append(f"  url = {{{_verbatim(urls[0])}}},")
+        if len(urls) > 1:
+            lines.append(f"  note = {{Also at: {bibtex_escape(', '.join(urls[1:]))}}},")
         lines.append("}")
         entries.append("\n".join(lines) + "\n")
     return "\n".join(entries)
@@ -180,11 +193,11 @@ def to_ris(studies: pd.DataFrame) -> str:
             ("journal", "JO"),
             ("doi", "DO"),
             ("pmid", "AN"),
-            ("source_url", "UR"),
         ):
             v = _value(row, field)
             if v:
                 lines.append(f"{tag}  - {v}")
+        lines += [f"UR  - {u}" for u in split_urls(_value(row, "source_url"))]
         lines.append("ER  -")
         records.append("\n".join(lines) + "\n")
     return "\n".join(records)
@@ -201,7 +214,7 @@ def reference(row: pd.Series) -> str:
     """
     head = _value(row, "first_author") or _value(row, "label") or _value(row, "study_id") or "?"
     year = _value(row, "year")
-    parts = [f"{head} ({year})" if year else head]
+    parts = [f"{head} ({year})" if year and year not in head else head]
     for field in ("title", "journal"):
         v = _value(row, field)
         if v:

@@ -69,7 +69,8 @@ def _source_urls(data: Any) -> list[str]:
     """Distinct ``source_url`` values of a chart's data (charts not drawn from studies)."""
     if not isinstance(data, pd.DataFrame) or "source_url" not in data:
         return []
-    return list(dict.fromkeys(str(u) for u in data["source_url"].dropna() if str(u).strip()))
+    urls = [u for cell in data["source_url"].dropna() for u in _cit.split_urls(str(cell))]
+    return list(dict.fromkeys(urls))
 
 
 def _deterministic_zip(raw: bytes) -> bytes:

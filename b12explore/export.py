@@ -157,7 +157,11 @@ def export_charts(
     jobs: int = 1,
     progress: Callable[[int, int, Any, list[Path]], None] | None = None,
 ) -> list[Path]:
-    """Export many charts (and optionally their deck), checking every target first.
+    """Export many charts (and optionally their deck), all or nothing.
+
+    Every target is checked before anything is rendered; everything is rendered in
+    memory (a few MB) before anything is written; if a write fails, the files this
+    call created are removed again.
 
     Parameters
     ----------
@@ -177,7 +181,8 @@ def export_charts(
     jobs : int, default 1
         Worker processes for rendering (Linux only; the bytes are the same).
     progress : callable, optional
-        Called as ``progress(i, n, chart, paths)`` after chart ``i`` (1-based) is written.
+        Called as ``progress(i, n, chart, paths)`` when chart ``i`` (1-based) is
+        rendered; ``paths`` are its files, written together once every chart is done.
 
     Returns
     -------
@@ -214,22 +219,21 @@ def export_charts(
         requests += [
             (c.figure, ["png"], PICTURE_INCHES, getattr(c, "caption", None), dpi) for c in charts
         ]
-    written: list[Path] = []
-    folder.mkdir(parents=True, exist_ok=True)
+    files: dict[Path, bytes] = {}
     with contextlib.closing(render_many(requests, workers=jobs)) as results:
         for i, (chart, plan) in enumerate(zip(charts, plans, strict=True), 1):
             blobs = next(results) if fmts else {}
-            files = _chart_files(plan, fmts, blobs, getattr(chart, "data", None))
-            paths = write_all(files, overwrite=overwrite)
-            written += paths
+            files.update(_chart_files(plan, fmts, blobs, getattr(chart, "data", None)))
             if progress is not None:
-                progress(i, len(charts), chart, paths)
+                progress(i, len(charts), chart, plan)
         if deck_target is not None:
             pictures = [next(results)["png"] for _ in charts]
-            data = deck_bytes(charts, pictures, studies=getattr(evidence, "studies", evidence))
-            deck_target.parent.mkdir(parents=True, exist_ok=True)
-            written += write_all({deck_target: data}, overwrite=overwrite)
-    return written
+            studies = getattr(evidence, "studies", evidence)
+            files[deck_target] = deck_bytes(charts, pictures, studies=studies)
+    folder.mkdir(parents=True, exist_ok=True)
+    if deck_target is not None:
+        deck_target.parent.mkdir(parents=True, exist_ok=True)
+    return write_all(files, overwrite=overwrite)
 
 
 def _deck_target(path: str | os.PathLike) -> Path:

@@ -14,6 +14,7 @@ import multiprocessing
 import sys
 import textwrap
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -262,7 +263,11 @@ def render_many(jobs: Iterable[Job], *, workers: int = 1) -> Iterator[dict[str, 
         return
     _JOBS = jobs
     try:
-        with multiprocessing.get_context("fork").Pool(min(workers, len(jobs))) as pool:
-            yield from pool.imap(_run_job, range(len(jobs)))
+        # ProcessPoolExecutor (not Pool): a worker that dies raises BrokenProcessPool
+        # instead of hanging; map() yields results in job order.
+        with ProcessPoolExecutor(
+            max_workers=min(workers, len(jobs)), mp_context=multiprocessing.get_context("fork")
+        ) as pool:
+            yield from pool.map(_run_job, range(len(jobs)))
     finally:
         _JOBS = []

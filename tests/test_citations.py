@@ -36,7 +36,7 @@ def studies() -> pd.DataFrame:
             "doi": [np.nan, "10.1000/a_b{c}", "10.1000/chiu.2011", np.nan],
             "pmid": ["10710842", np.nan, np.nan, np.nan],
             "source_url": [
-                "https://pubmed.ncbi.nlm.nih.gov/10710842/",
+                "https://pubmed.ncbi.nlm.nih.gov/10710842/ | https://example.org/a_b",
                 np.nan,
                 "https://example.org/chiu?x=1&y=2%20",
                 np.nan,
@@ -70,6 +70,7 @@ def test_bibtex_entries_carry_the_fields_present(studies):
     assert items[0].startswith("@article{Mauro2000a,")
     assert "  pmid = {10710842}," in items[0]
     assert "  url = {https://pubmed.ncbi.nlm.nih.gov/10710842/}," in items[0]
+    assert r"  note = {Also at: https://example.org/a\_b}," in items[0]
     assert "doi" not in items[0]  # missing, not invented
     assert items[2].startswith("@misc{Chiu2011,")  # no journal
     assert "  doi = {10.1000/chiu.2011}," in items[2]
@@ -114,6 +115,8 @@ def test_ris_records(studies):
     assert "AU  - Mauro GL" in first
     assert "PY  - 2000" in first
     assert "AN  - 10710842" in first
+    assert "UR  - https://pubmed.ncbi.nlm.nih.gov/10710842/" in first
+    assert "UR  - https://example.org/a_b" in first
     assert not any(line.startswith("DO  -") for line in first)
     assert "DO  - 10.1000/chiu.2011" in records[2]
     assert "UR  - https://example.org/chiu?x=1&y=2%20" in records[2]
@@ -131,6 +134,11 @@ def test_reference_and_lookup(studies):
     assert refs[0] == "Chiu CK (2011). Methylcobalamin injections. doi:10.1000/chiu.2011"
     assert refs[1].startswith("Mauro GL (2000).")
     assert refs[2] == "Nobody 1990"
+
+
+def test_reference_does_not_repeat_the_year_of_a_label():
+    row = pd.Series({"label": "DOLOR 2009", "first_author": None, "year": 2009, "title": "T"})
+    assert reference(row) == "DOLOR 2009. T"
 
 
 def test_empty_studies_give_empty_text():

@@ -499,11 +499,13 @@ def test_export_charts_reports_progress_and_writes_deck_last(tmp_path):
         formats=["png"],
         dpi=40,
         deck=tmp_path / "deck",
-        progress=lambda i, n, chart, p: seen.append((i, n, chart.name, [x.name for x in p])),
+        progress=lambda i, n, chart, p: seen.append(
+            (i, n, chart.name, [x.name for x in p], any(x.exists() for x in p))
+        ),
     )
-    assert seen == [
-        (1, 2, "chart_1", ["chart_1.png", "chart_1.csv"]),
-        (2, 2, "chart_2", ["chart_2.png", "chart_2.csv"]),
+    assert seen == [  # reported when rendered; written together at the end
+        (1, 2, "chart_1", ["chart_1.png", "chart_1.csv"], False),
+        (2, 2, "chart_2", ["chart_2.png", "chart_2.csv"], False),
     ]
     assert paths[-1].name == "deck.pptx"
     assert len(Presentation(str(paths[-1])).slides) == 2
@@ -569,3 +571,34 @@ def test_existing_files_are_counted_and_the_list_is_capped(tmp_path):
         p.write_bytes(b"")
     with pytest.raises(FileExistsError, match=r"refusing to overwrite 8 existing .* and 3 more"):
         safefiles.check_free(paths)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_export_charts_render_failure_writes_nothing(tmp_path, monkeypatch, jobs):
+    real = Figure.savefig
+
+    def failing(self, fname, *, format=None, **kw):
+        if format == "pdf" and self.axes[0].get_title() == "Chart 3":
+            raise RuntimeError("renderer broke on chart 3")
+        return real(self, fname, format=format, **kw)
+
+    monkeypatch.setattr(Figure, "savefig", failing)  # inherited by forked workers
+    with pytest.raises(RuntimeError, match="chart 3"):
+        export_charts(fake_charts(3), tmp_path / "out", dpi=30, jobs=jobs)
+    assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []
+
+
+def test_export_charts_write_failure_removes_what_it_wrote(tmp_path, monkeypatch):
+    real = safefiles.atomic_write
+    calls = {"n": 0}
+
+    def flaky(path, data, *, overwrite=False):
+        calls["n"] += 1
+        if calls["n"] == 6:
+            raise OSError(28, "No space left on device")
+        return real(path, data, overwrite=overwrite)
+
+    monkeypatch.setattr(safefiles, "atomic_write", flaky)
+    with pytest.raises(OSError, match="No space left"):
+        export_charts(fake_charts(3), tmp_path, formats=["png"], dpi=30, deck=tmp_path / "d")
+    assert list(tmp_path.iterdir()) == []

@@ -308,3 +308,47 @@ def test_results_only_outcome_study_is_found(tmp_path):
     explorer = Explorer(load(write_evidence(tmp_path / "ev", studies, results)))
     explorer.controls["outcome"].value = "odi"
     assert list(explorer.filtered.studies["study_id"]) == ["b2002"]
+
+
+def test_the_views_are_the_package_charts(explorer):
+    titles = {
+        "sample_sizes": "Primary studies by sample size",
+        "routes": "Primary studies by route and B12 form",
+        "direction": "Direction of effect by study and outcome",
+        "evidence_map": "Evidence map: route × outcome",
+    }
+    for index in (1, 2, 3, 4):
+        explorer.tabs.selected_index = index
+    for name, title in titles.items():
+        assert explorer.charts[name].figure.axes[0].get_title(loc="left").startswith(title)
+    forest = explorer.charts["forest"].figure.axes[0]
+    assert forest.get_title(loc="left") == "Pain VAS: MD (B12 vs control)"
+
+
+def test_long_chart_lists_are_cut_and_say_so(tmp_path):
+    studies, results = [], []
+    for i in range(20):
+        sid = f"s{i:02d}"
+        studies.append(study(sid, 2000 + i, n_enrolled=20 + 10 * i, outcomes="vas"))
+        for role, mean in (("intervention", 3.0 + i / 10), ("control", 4.0)):
+            results.append(
+                result(f"{sid}_{role}", sid, arm_role=role, n=10 + 5 * i, mean=mean, sd=1.5)
+            )
+    explorer = Explorer(load(write_evidence(tmp_path / "ev", studies, results)))
+    explorer.tabs.selected_index = TABS["findings"]
+    direction = explorer.charts["direction"].figure.axes[0]
+    assert len(direction.get_yticks()) == 15
+    assert "(15 largest studies shown; 5 more with results)" in direction.get_title(loc="left")
+    forest = explorer.charts["forest"].figure.axes[0]
+    assert "(15 heaviest of 20 shown; pooled over all)" in forest.get_title(loc="left")
+    labels = [t.get_text() for t in forest.get_yticklabels()]
+    assert len(labels) == 16 and labels[-1].endswith("(k = 20)")
+
+
+def test_a_year_range_beyond_the_data_is_clipped(explorer):
+    explorer.set_filters(year_range=(1900, 2100))
+    assert explorer.state.year_range is None
+    explorer.set_filters(year_range=(2005, 2100))
+    assert explorer.state.year_range == (2005, 2021)
+    kept = sorted(explorer.filtered.studies["study_id"])
+    assert kept == ["ahmed2021", "buesing2015", "chiu2011"]
