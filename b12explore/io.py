@@ -35,8 +35,8 @@ def default_data_dir() -> Path:
 
     Examples
     --------
-    >>> default_data_dir().name  # doctest: +SKIP
-    'data'
+    >>> (default_data_dir() / "datapackage.json").is_file()
+    True
     """
     env = os.environ.get("B12EXPLORE_DATA")
     if env:

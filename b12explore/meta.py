@@ -641,7 +641,7 @@ def pool(
     --------
     >>> res = pool([-0.89, -1.59, -1.35, -1.44], [0.33, 0.19, 0.42, 0.02], method="DL")
     >>> round(res.estimate, 4), res.tau2
-    (-1.4103, 0.0)
+    (-1.422, 0.0)
     """
     _check_options(method, ci, pi, level)
     y, v = _validate(yi, vi, labels)
@@ -908,7 +908,7 @@ def subgroups(
     >>> res = subgroups([0.1, 0.3, 0.5, 0.6], [0.01] * 4, ["oral", "oral", "im", "im"],
     ...                 method="FE")
     >>> round(res.q_between, 4), res.df
-    (12.5, 1)
+    (12.25, 1)
     """
     y, v = _validate(yi, vi, labels)
     labs = _labels(yi, y.size, labels)

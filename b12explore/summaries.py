@@ -285,21 +285,24 @@ def delivery_features(delivery_routes: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        ``feature, route, score, description`` sorted by feature then route.
+        ``feature, route, score, description, source_url`` sorted by feature then
+        route (``source_url`` is missing when the input has no such column).
 
     Examples
     --------
     >>> df = pd.DataFrame({"route": ["oral"], "feature": ["cost"], "score": [3],
-    ...                    "description": ["cheap"]})
+    ...                    "description": ["cheap"], "source_url": ["https://example.org"]})
     >>> delivery_features(df).values.tolist()
-    [['cost', 'oral', 3, 'cheap']]
+    [['cost', 'oral', 3, 'cheap', 'https://example.org']]
     """
+    urls = delivery_routes.get("source_url", pd.Series(np.nan, index=delivery_routes.index))
     out = pd.DataFrame(
         {
             "feature": _codes(delivery_routes["feature"]),
             "route": _codes(delivery_routes["route"]),
             "score": delivery_routes["score"].astype("Int64"),
             "description": delivery_routes["description"],
+            "source_url": urls,
         }
     )
     frank = {f: i for i, f in enumerate(_order(out["feature"], delivery_routes["feature"]))}

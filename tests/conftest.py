@@ -7,7 +7,8 @@ extra's Playwright) the browser tests *skip* with a message saying how to enable
 Browser tests use the system Chromium (``/usr/bin/chromium`` from Debian's ``chromium``
 package, or the executable named by ``B12EXPLORE_CHROMIUM``) through Playwright; Playwright
 never downloads a browser here. Screenshots go to ``test-artifacts/`` (git-ignored); a failing
-browser test leaves ``test-artifacts/<test>-failure.png`` behind.
+browser test leaves ``test-artifacts/<test>-failure.png`` behind (server logs stay in the
+test's ``tmp_path``; a server that does not start puts its log in the error message).
 """
 
 from __future__ import annotations
@@ -121,26 +122,23 @@ def browser() -> Iterator[object]:
 
 @pytest.fixture
 def page(browser, request: pytest.FixtureRequest, artifacts_dir: Path) -> Iterator[object]:
-    """A fresh page (own context); browser console errors are kept in ``page.console_errors``.
+    """A fresh page in its own browser context (1400 x 1000 px, 60 s default timeout).
 
     On failure a screenshot is saved as ``test-artifacts/<test>-failure.png``.
     """
+    name = request.node.name.replace("/", "_").replace("[", "-").replace("]", "")
+    failure_png = artifacts_dir / f"{name}-failure.png"
+    failure_png.unlink(missing_ok=True)  # from an earlier run
     context = browser.new_context(viewport=VIEWPORT)
     context.set_default_timeout(60_000)
     new_page = context.new_page()
-    new_page.console_errors = []
-    new_page.on(
-        "console",
-        lambda msg: new_page.console_errors.append(msg.text) if msg.type == "error" else None,
-    )
     try:
         yield new_page
     finally:
         report = getattr(request.node, "rep_call", None)
         if report is not None and report.failed:
-            name = request.node.name.replace("/", "_").replace("[", "-").replace("]", "")
             try:
-                new_page.screenshot(path=str(artifacts_dir / f"{name}-failure.png"))
+                new_page.screenshot(path=str(failure_png))
             except Exception as err:  # a crashed page must not hide the real failure
                 warnings.warn(f"no failure screenshot: {err}", stacklevel=1)
         context.close()
