@@ -32,7 +32,7 @@ lab: $(VENV)/.installed-lab
 	$(BIN)/jupyter lab --no-browser --ip=$(HOST) --port=$(PORT) $(NOTEBOOK)
 
 dashboard: $(VENV)/.installed-lab
-	$(BIN)/voila --no-browser --Voila.ip=$(HOST) --port=$(PORT) $(NOTEBOOK)
+	$(BIN)/voila --no-browser --token --Voila.ip=$(HOST) --port=$(PORT) $(NOTEBOOK)
 
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check b12explore tests benchmarks

@@ -36,6 +36,7 @@ __all__ = [
     "export_charts",
     "export_citations",
     "export_deck",
+    "files_table",
     "render_figure",
     "slide_inches",
 ]
@@ -361,3 +362,37 @@ def _citation_kinds(format: str | Sequence[str]) -> tuple[str, ...]:
     if bad or not kinds:
         raise ValueError(f'format must be "bib", "ris" or "both", got {format!r}')
     return tuple(dict.fromkeys(kinds))
+
+
+def files_table(
+    paths: Sequence[str | os.PathLike], *, root: str | os.PathLike = "."
+) -> pd.DataFrame:
+    """The files an export wrote, as a table with paths relative to ``root``.
+
+    Relative paths keep a notebook's stored output the same on every machine.
+
+    Parameters
+    ----------
+    paths : sequence of path-like
+        What :func:`export_chart`, :func:`export_charts` or :func:`export_citations`
+        returned.
+    root : path-like, default the current folder
+        Paths outside ``root`` stay absolute.
+
+    Returns
+    -------
+    DataFrame
+        ``file`` (POSIX-style path) and ``format`` (the extension), in the given order.
+
+    Examples
+    --------
+    >>> files_table([Path.cwd() / "out" / "chart.png"])
+                   file format
+    0     out/chart.png    png
+    """
+    base = Path(root).resolve()
+    files = []
+    for p in map(Path, paths):
+        full = p.resolve()
+        files.append(full.relative_to(base).as_posix() if full.is_relative_to(base) else str(full))
+    return pd.DataFrame({"file": files, "format": [Path(f).suffix.lstrip(".") for f in files]})

@@ -94,22 +94,48 @@ FIGSIZE = (9.0, 4.5)
 DPI = 100
 CACHE_SIZE = 32  # PNGs kept per chart view
 
-# The sample-size and route charts use fixed margins, with the left one fitted to the
-# longest tick label (constrained layout adds a fifth or more to every redraw). The
-# direction plot, forest plot and evidence map put legends or text columns outside
-# their axes and keep matplotlib's constrained layout.
-_MARGINS = {"right": 0.97, "top": 0.91, "bottom": 0.13}
-_CONSTRAINED = ("direction", "forest", "evidence_map")
+# Chart figures use fixed margins sized from their text (see ``_fit_margins``):
+# constrained layout would add a fifth or more to every redraw.
 
 
-def _fit_left(fig: Figure) -> None:
-    """Room on the left for the longest y tick label (about 0.6 em per character)."""
-    ax = fig.axes[0] if fig.axes else None
-    labels = [t.get_text() for t in ax.get_yticklabels()] if ax is not None else []
-    longest = max((len(line) for text in labels for line in text.split("\n")), default=4)
-    size = ax.yaxis.get_ticklabels()[0].get_fontsize() if labels else 10.0
-    inches = 0.35 + 0.6 * size / 72 * max(longest, 4)
-    fig.subplots_adjust(left=min(0.45, inches / fig.get_figwidth()), **_MARGINS)
+def _em_width(texts: list[str], size: float) -> float:
+    """Rough width in inches of the longest line (about 0.6 em per character)."""
+    longest = max((len(line) for text in texts for line in text.split("\n")), default=0)
+    return 0.6 * size / 72 * longest
+
+
+def _fit_margins(fig: Figure) -> None:
+    """Fixed margins sized from the text around the (first) axes.
+
+    Left: its y tick labels. Right: the tick labels of a twin axes (the forest plot's
+    estimate column) and a legend placed outside the axes (``bbox_to_anchor`` beyond
+    the right edge). Top: one line per title line. Bottom: one or two lines of x tick
+    labels plus the axis label. Much cheaper than constrained layout, which measures
+    every artist on every redraw.
+    """
+    if not fig.axes:
+        return
+    ax, twins = fig.axes[0], fig.axes[1:]
+    ticks = ax.get_yticklabels()
+    size = ticks[0].get_fontsize() if ticks else 10.0
+    left = 0.35 + max(_em_width([t.get_text() for t in ticks], size), 0.3)
+    right = 0.3
+    for twin in twins:
+        right += _em_width([t.get_text() for t in twin.get_yticklabels()], size) + 0.25
+    legend = ax.get_legend()
+    if legend is not None and legend.get_bbox_to_anchor().x0 > ax.bbox.x1 - 1:
+        texts = [t.get_text() for t in legend.get_texts()] + [legend.get_title().get_text()]
+        right += _em_width(texts, size) + 3.0 * size / 72
+    top = 0.35 + 0.22 * ax.get_title(loc="left").count("\n")
+    lines = max((t.get_text().count("\n") + 1 for t in ax.get_xticklabels()), default=1)
+    bottom = 0.35 + 0.18 * lines + (0.25 if ax.get_xlabel() else 0.0)
+    width, height = fig.get_size_inches()
+    fig.subplots_adjust(
+        left=min(0.45, left / width),
+        right=max(0.5, 1 - right / width),
+        top=1 - top / height,
+        bottom=min(0.35, bottom / height),
+    )
 
 
 # label -> (sort column, ascending); "participants" and "label" are derived columns
@@ -314,14 +340,14 @@ def _draw_sample_sizes(fig: Figure, ev: Evidence, state: FilterState) -> None:
     from . import charts
 
     charts.sample_size_chart(ev.studies, by="route", max_studies=CHART_ROWS, ax=fig.add_subplot())
-    _fit_left(fig)
+    _fit_margins(fig)
 
 
 def _draw_routes(fig: Figure, ev: Evidence, state: FilterState) -> None:
     from . import charts
 
     charts.route_form_chart(ev.studies, ax=fig.add_subplot())
-    _fit_left(fig)
+    _fit_margins(fig)
 
 
 def _draw_direction(fig: Figure, ev: Evidence, state: FilterState) -> None:
@@ -332,19 +358,18 @@ def _draw_direction(fig: Figure, ev: Evidence, state: FilterState) -> None:
     charts.direction_plot(shown, ev.results, ax=ax)
     if hidden:
         _note(ax, f"{len(shown)} largest studies shown; {hidden:,} more with results")
+    _fit_margins(fig)
 
 
 def _draw_forest(fig: Figure, ev: Evidence, state: FilterState) -> None:
     from . import charts
 
     ax = fig.add_subplot()
-    effects, pooled, label = _forest_inputs(ev, state)
+    effects, pooled = _forest_inputs(ev, state)
     top = effects
     if len(effects) > CHART_ROWS:
         top = effects.nlargest(CHART_ROWS, "weight").sort_index()
     charts.forest_plot(top, pooled=pooled, ax=ax)
-    if label:
-        ax.set_title(label, loc="left")
     if len(top) < len(effects):
         _note(ax, f"{len(top)} heaviest of {len(effects):,} shown; pooled over all")
         # the chart counts the rows it was given; the pooled result covers all of them
@@ -352,6 +377,7 @@ def _draw_forest(fig: Figure, ev: Evidence, state: FilterState) -> None:
         names = [t.get_text() for t in ax.get_yticklabels()]
         names = [re.sub(r"\(k = [\d,]+\)$", f"(k = {len(effects):,})", n) for n in names]
         ax.set_yticks(ticks, names)
+    _fit_margins(fig)
 
 
 def _note(ax, text: str) -> None:
@@ -375,6 +401,7 @@ def _draw_evidence_map(fig: Figure, ev: Evidence, state: FilterState) -> None:
     from . import charts
 
     charts.evidence_map(ev.studies, ev.results, ax=fig.add_subplot())
+    _fit_margins(fig)
 
 
 def _forest_choice(results: pd.DataFrame, outcome: str | None) -> tuple[str, str] | None:
@@ -403,15 +430,14 @@ def _forest_choice(results: pd.DataFrame, outcome: str | None) -> tuple[str, str
 
 
 def _forest_inputs(ev: Evidence, state: FilterState):
-    """Effects, pooled result and a title for the selected (or best-covered) outcome."""
+    """Effects and pooled result for the selected (or best-covered) outcome."""
     choice = _forest_choice(ev.results, state.outcome)
     if choice is None:
         effects = summaries.forest_table(ev.results, ev.studies, outcome=state.outcome or "vas")
-        return effects, None, None
+        return effects, None
     outcome, measure = choice
     effects = summaries.forest_table(ev.results, ev.studies, outcome=outcome, measure=measure)
-    title = f"{pretty(outcome)}: {measure} (B12 vs control)"
-    return effects, summaries.pooled_effect(effects), title
+    return effects, summaries.pooled_effect(effects)
 
 
 # ---------------------------------------------------------------- the panel
@@ -679,8 +705,7 @@ class Explorer:
         ]
         self.charts: dict[str, _ChartView] = {}
         for name, css, draw, key in specs:
-            layout = "constrained" if name in _CONSTRAINED else None
-            fig = Figure(figsize=figsize, dpi=dpi, layout=layout)
+            fig = Figure(figsize=figsize, dpi=dpi)
             FigureCanvasAgg(fig)
             image = widgets.Image(format="png", layout={"max_width": "100%"})
             image.add_class("b12-chart").add_class(css)

@@ -411,3 +411,24 @@ def test_charts_use_no_pyplot():
         cwd=Path(__file__).resolve().parent.parent,
     )
     assert out.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_slide_charts_builds_only_the_named_charts_in_canonical_order(ev):
+    names = charts.chart_names(ev)
+    assert names[0] == "overview" and "timeline" in names
+    built = charts.slide_charts(ev, names=["timeline", "sample-sizes"])
+    assert [c.name for c in built] == ["sample-sizes", "timeline"]
+    assert built[1].data.equals(summaries.timeline_table(ev.studies))
+
+
+def test_slide_charts_rejects_an_unknown_name_listing_the_valid_ones(ev):
+    with pytest.raises(
+        ValueError, match=r"unknown chart name\(s\) 'timelime'; expected .*timeline"
+    ):
+        charts.slide_charts(ev, names=["timelime"])
+
+
+def test_slide_charts_accepts_glob_patterns_that_may_match_nothing(ev):
+    forests = [n for n in charts.chart_names(ev) if n.startswith("forest-")]
+    assert [c.name for c in charts.slide_charts(ev, names="forest-*")] == forests
+    assert charts.slide_charts(ev, names=["nothing-like-this-*"]) == []

@@ -602,3 +602,11 @@ def test_export_charts_write_failure_removes_what_it_wrote(tmp_path, monkeypatch
     with pytest.raises(OSError, match="No space left"):
         export_charts(fake_charts(3), tmp_path, formats=["png"], dpi=30, deck=tmp_path / "d")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_files_table_gives_relative_posix_paths_and_formats(tmp_path):
+    inside = [tmp_path / "out" / "a.png", tmp_path / "out" / "a.csv"]
+    elsewhere = Path("/somewhere/else/deck.pptx")
+    table = ex.files_table([*inside, elsewhere], root=tmp_path)
+    assert table["file"].tolist() == ["out/a.png", "out/a.csv", "/somewhere/else/deck.pptx"]
+    assert table["format"].tolist() == ["png", "csv", "pptx"]

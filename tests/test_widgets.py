@@ -322,7 +322,7 @@ def test_the_views_are_the_package_charts(explorer):
     for name, title in titles.items():
         assert explorer.charts[name].figure.axes[0].get_title(loc="left").startswith(title)
     forest = explorer.charts["forest"].figure.axes[0]
-    assert forest.get_title(loc="left") == "Pain VAS: MD (B12 vs control)"
+    assert forest.get_title(loc="left") == "Pain VAS: mean difference"
 
 
 def test_long_chart_lists_are_cut_and_say_so(tmp_path):

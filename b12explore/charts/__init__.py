@@ -16,7 +16,7 @@ from __future__ import annotations
 from ._base import EMPTY_NOTE
 from .findings import DIRECTION_MARKERS, albatross_plot, direction_plot, forest_plot
 from .maps import evidence_map, risk_of_bias_chart, timeline_chart
-from .overview import SlideChart, evidence_overview, slide_charts
+from .overview import SlideChart, chart_names, evidence_overview, slide_charts
 from .routes import delivery_feature_chart, route_form_chart
 from .sample_sizes import review_size_chart, sample_size_chart
 
@@ -25,6 +25,7 @@ __all__ = [
     "EMPTY_NOTE",
     "SlideChart",
     "albatross_plot",
+    "chart_names",
     "delivery_feature_chart",
     "direction_plot",
     "evidence_map",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import fnmatch
 import re
 from collections.abc import Callable
 
@@ -228,8 +229,38 @@ def caption(sources: list[str], filters_text: str, version: str) -> str:
     return f"Sources: {src}. Filters: {filters_text}. Data version {version}."
 
 
+def chart_names(evidence) -> list[str]:
+    """Names of the slide charts :func:`slide_charts` would build for ``evidence``.
+
+    Examples
+    --------
+    >>> from b12explore import load
+    >>> chart_names(load())[:3]
+    ['overview', 'sample-sizes', 'review-sizes']
+    """
+    return ["overview", *(spec[0] for spec in _chart_specs(evidence))]
+
+
+def _wanted(names, available: list[str]) -> list[str]:
+    """The available names matched by ``names`` (exact names or glob patterns)."""
+    if names is None:
+        return available
+    names = [names] if isinstance(names, str) else list(names)
+    unknown = [n for n in names if not any(fnmatch.fnmatchcase(a, n) for a in available)]
+    if unknown and not all(any(c in n for c in "*?[") for n in unknown):
+        raise ValueError(
+            f"unknown chart name(s) {', '.join(map(repr, unknown))}; "
+            f"expected some of: {', '.join(available)}"
+        )
+    return [a for a in available if any(fnmatch.fnmatchcase(a, n) for n in names)]
+
+
 def slide_charts(
-    evidence, *, filters_text: str = "all studies", size: str = "16:9"
+    evidence,
+    *,
+    filters_text: str = "all studies",
+    size: str = "16:9",
+    names: str | list[str] | None = None,
 ) -> list[SlideChart]:
     """Every chart of ``evidence`` at slide size, with its data, sources and caption.
 
@@ -240,6 +271,11 @@ def slide_charts(
     filters_text : str
         Words describing the active filters, for the caption.
     size : {"16:9", "4:3"}
+    names : str or list of str, optional
+        Build only these charts (see :func:`chart_names`), in the order of
+        :func:`chart_names`. Glob patterns such as ``"forest-*"`` are allowed and may
+        match nothing (no forest plot when no effect is computable); an unknown plain
+        name raises ``ValueError`` listing the valid ones. Default: all.
 
     Returns
     -------
@@ -252,23 +288,32 @@ def slide_charts(
     >>> from b12explore import load, charts
     >>> [c.name for c in charts.slide_charts(load())][:2]
     ['overview', 'sample-sizes']
+    >>> [c.name for c in charts.slide_charts(load(), names=["timeline", "route-form"])]
+    ['route-form', 'timeline']
+    >>> [c.name for c in charts.slide_charts(load(), names="forest-*")]
+    ['forest-responder-rr', 'forest-therapy-duration-or']
     """
     studies = evidence.studies
+    specs = _chart_specs(evidence)
+    wanted = set(_wanted(names, ["overview", *(spec[0] for spec in specs)]))
     out = []
-    overview = evidence_overview(evidence, size=size)
-    src = summaries.source_labels(studies)
-    out.append(
-        SlideChart(
-            "overview",
-            "The evidence at a glance",
-            overview,
-            summaries.study_table(studies),
-            src,
-            caption(src, filters_text, evidence.version),
+    if "overview" in wanted:
+        overview = evidence_overview(evidence, size=size)
+        src = summaries.source_labels(studies)
+        out.append(
+            SlideChart(
+                "overview",
+                "The evidence at a glance",
+                overview,
+                summaries.study_table(studies),
+                src,
+                caption(src, filters_text, evidence.version),
+            )
         )
-    )
     with slide_context(size):
-        for name, title, draw, data in _chart_specs(evidence):
+        for name, title, draw, data in specs:
+            if name not in wanted:
+                continue
             fig = _figure(size)
             draw(fig.add_subplot())
             table = data()
