@@ -40,8 +40,10 @@ Views
     ``<table class="b12-table">``), ``b12-sort`` (``Dropdown``), ``b12-page-prev``,
     ``b12-page-next`` (buttons), ``b12-page`` (page label), and the chart images
     ``b12-chart-sample-sizes``, ``b12-chart-routes``, ``b12-chart-direction`` and
-    ``b12-chart-forest`` (both inside the Findings tab's box, ``b12-chart-findings``),
-    ``b12-chart-evidence-map``; every chart image also has ``b12-chart``.
+    ``b12-chart-forest`` (both in the Findings tab's box, ``b12-chart-findings``, which
+    shows one of them at a time: ``b12-findings-view`` is the ``ToggleButtons``
+    choosing "Direction of effect" or "Forest plot"), ``b12-chart-evidence-map``;
+    every chart image also has ``b12-chart``.
 Export
     ``b12-export-folder`` (``Text``), ``b12-export-overwrite`` (``Checkbox``),
     ``b12-export`` (the "Export current view" button), ``b12-export-message``
@@ -361,11 +363,11 @@ def _draw_direction(fig: Figure, ev: Evidence, state: FilterState) -> None:
     _fit_margins(fig)
 
 
-def _draw_forest(fig: Figure, ev: Evidence, state: FilterState) -> None:
+def _draw_forest(fig: Figure, ev: Evidence, state: FilterState, full=None) -> None:
     from . import charts
 
     ax = fig.add_subplot()
-    effects, pooled = _forest_inputs(ev, state)
+    effects, pooled = _forest_inputs(ev, state, full)
     top = effects
     if len(effects) > CHART_ROWS:
         top = effects.nlargest(CHART_ROWS, "weight").sort_index()
@@ -429,15 +431,32 @@ def _forest_choice(results: pd.DataFrame, outcome: str | None) -> tuple[str, str
     return (chosen, str(measures.mode().iloc[0])) if len(measures) else None
 
 
-def _forest_inputs(ev: Evidence, state: FilterState):
-    """Effects and pooled result for the selected (or best-covered) outcome."""
+def _forest_inputs(ev: Evidence, state: FilterState, full: Callable | None = None):
+    """Effects and pooled result for the selected (or best-covered) outcome.
+
+    Without ``full``, :func:`summaries.forest_table` runs on the filtered tables. With
+    it, ``full(outcome, measure)`` gives the forest table of the whole evidence
+    (computed once per outcome and measure): a study's effect depends only on its own
+    results rows, so the rows of the kept studies are the same effects (a test checks
+    this), and the pooled result and the weights come from
+    :func:`summaries.pooled_effect` on those rows. This keeps a redraw cheap on large
+    tables, where ``forest_table`` takes seconds.
+    """
     choice = _forest_choice(ev.results, state.outcome)
     if choice is None:
         effects = summaries.forest_table(ev.results, ev.studies, outcome=state.outcome or "vas")
         return effects, None
     outcome, measure = choice
-    effects = summaries.forest_table(ev.results, ev.studies, outcome=outcome, measure=measure)
-    return effects, summaries.pooled_effect(effects)
+    if full is None:
+        effects = summaries.forest_table(ev.results, ev.studies, outcome=outcome, measure=measure)
+        return effects, summaries.pooled_effect(effects)
+    table = full(outcome, measure)
+    effects = table[table["study_id"].isin(set(ev.studies["study_id"]))]
+    pooled = summaries.pooled_effect(effects)
+    if pooled is None:
+        return effects.assign(weight=100.0 if len(effects) else np.nan), None
+    weights = np.asarray(pooled.weights, dtype=float)
+    return effects.assign(weight=100 * weights / weights.sum()), pooled
 
 
 # ---------------------------------------------------------------- the panel
@@ -469,6 +488,19 @@ class Explorer:
         The evidence after filtering (use it in the next cell).
     panel : ipywidgets.VBox
         The widget tree (displaying the explorer displays this).
+    controls : dict of str to Widget
+        One control per :class:`FilterState` field, keyed by field name.
+    status, message, table, tabs, sort, findings_view, export_button, export_message
+        The status line, the error line, the study table, the view tabs, the sort
+        control, the direction/forest switch of the Findings tab, the export button
+        and its result line.
+    charts : dict of str to chart view
+        ``sample_sizes``, ``routes``, ``direction``, ``forest``, ``evidence_map``;
+        each has ``.figure`` (the persistent Figure) and ``.image`` (the Image).
+    redraws : dict of str to int
+        How many times each view was drawn (tests and benchmarks use it).
+    last_error : Exception or None
+        The last error shown in the panel.
 
     Examples
     --------
@@ -502,6 +534,8 @@ class Explorer:
         self._page = 0
         self._table_drawn: Any = None
         self.redraws: dict[str, int] = {}
+        self.last_error: Exception | None = None
+        self._forest_cache: dict[tuple[str, str], pd.DataFrame] = {}
         self._build_controls()
         self._build_views(figsize, dpi, cache_size)
         self._build_export(export_folder)
@@ -700,7 +734,7 @@ class Explorer:
             ("sample_sizes", "b12-chart-sample-sizes", _draw_sample_sizes, self._key_studies),
             ("routes", "b12-chart-routes", _draw_routes, self._key_studies),
             ("direction", "b12-chart-direction", _draw_direction, self._key_results),
-            ("forest", "b12-chart-forest", _draw_forest, self._key_results),
+            ("forest", "b12-chart-forest", self._draw_forest, self._key_results),
             ("evidence_map", "b12-chart-evidence-map", _draw_evidence_map, self._key_results),
         ]
         self.charts: dict[str, _ChartView] = {}
@@ -711,13 +745,20 @@ class Explorer:
             image.add_class("b12-chart").add_class(css)
             self.charts[name] = _ChartView(name, draw, key, image, fig, cache_size=cache_size)
         c = self.charts
-        findings = widgets.VBox([c["direction"].image, c["forest"].image])
+        # the Findings tab shows one of its two charts at a time (each at full width)
+        self.findings_view = widgets.ToggleButtons(
+            options=[("Direction of effect", "direction"), ("Forest plot", "forest")],
+            value="direction",
+        ).add_class("b12-findings-view")
+        self.findings_view.observe(self._on_findings_view, names="value")
+        c["forest"].image.layout.display = "none"
+        findings = widgets.VBox([self.findings_view, c["direction"].image, c["forest"].image])
         # tab index -> the chart views it shows (the study table is tab 0)
         self._tab_views = [
             [],
             [c["sample_sizes"]],
             [c["routes"]],
-            [c["direction"], c["forest"]],
+            [c["direction"]],
             [c["evidence_map"]],
         ]
         self.tabs = widgets.Tab(
@@ -733,6 +774,14 @@ class Explorer:
         for i, title in enumerate(titles):
             self.tabs.set_title(i, title)
         self.tabs.observe(lambda _c: self._guard(self._render_visible), names="selected_index")
+
+    def _on_findings_view(self, change) -> None:
+        shown = self.charts[change["new"]]
+        hidden = self.charts[change["old"]]
+        hidden.image.layout.display = "none"
+        shown.image.layout.display = None
+        self._tab_views[3] = [shown]
+        self._guard(self._render_visible)
 
     def _build_export(self, export_folder) -> None:
         self.export_folder = widgets.Text(
@@ -851,6 +900,19 @@ class Explorer:
             self.message.value = f'<span class="b12-error">{html.escape(detail)}</span>'
 
     # ------------------------------------------------------------ rendering
+
+    def _draw_forest(self, fig: Figure, ev: Evidence, state: FilterState) -> None:
+        _draw_forest(fig, ev, state, self._full_forest)
+
+    def _full_forest(self, outcome: str, measure: str) -> pd.DataFrame:
+        """The forest table of the whole evidence for one outcome (cached)."""
+        key = (outcome, measure)
+        if key not in self._forest_cache:
+            ev = self.evidence
+            self._forest_cache[key] = summaries.forest_table(
+                ev.results, ev.studies, outcome=outcome, measure=measure
+            )
+        return self._forest_cache[key]
 
     def _key_studies(self) -> Hashable:
         return self._ids

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
 import pytest
 from evidence_factory import result, sample_rows, study, write_evidence
 
@@ -114,6 +115,7 @@ def test_a_bad_control_value_is_shown_in_the_panel(explorer):
     explorer.controls["min_n"].value = -5
     assert "b12-error" in explorer.message.value
     assert "min_n" in explorer.message.value
+    assert isinstance(explorer.last_error, ValueError)
     assert explorer.state.min_n == 0
     explorer.controls["min_n"].value = 5
     assert explorer.message.value == ""
@@ -132,6 +134,8 @@ def test_a_bad_control_value_is_shown_in_the_panel(explorer):
 )
 def test_chart_png_changes_when_a_filter_changes(explorer, tab, name, routes):
     explorer.tabs.selected_index = TABS[tab]
+    if name == "forest":
+        explorer.findings_view.value = "forest"
     view = explorer.charts[name]
     before = view.image.value
     assert before[:8] == b"\x89PNG\r\n\x1a\n"
@@ -165,7 +169,7 @@ def test_views_redraw_only_when_their_inputs_change(tmp_path):
     explorer.set_filters(routes=["intramuscular"])  # chiu2011 and mauro2000, both with VAS
     explorer.tabs.selected_index = TABS["sample_sizes"]
     explorer.tabs.selected_index = TABS["findings"]
-    assert explorer.redraws == {"table": 2, "sample_sizes": 1, "direction": 1, "forest": 1}
+    assert explorer.redraws == {"table": 2, "sample_sizes": 1, "direction": 1}
     findings = explorer.charts["direction"].image.value
     # same studies, fewer results rows (outcome): the findings view must follow...
     explorer.set_filters(outcome="vas")
@@ -298,6 +302,8 @@ def test_explorer_on_a_selection_without_studies(explorer):
     assert "no studies match" in explorer.table.value
     for index in (1, 2, 3, 4):
         explorer.tabs.selected_index = index
+    explorer.tabs.selected_index = TABS["findings"]
+    explorer.findings_view.value = "forest"
     assert explorer.message.value == ""
     assert all(v.image.value[:4] == b"\x89PNG" for v in explorer.charts.values())
 
@@ -319,23 +325,32 @@ def test_the_views_are_the_package_charts(explorer):
     }
     for index in (1, 2, 3, 4):
         explorer.tabs.selected_index = index
+    explorer.tabs.selected_index = TABS["findings"]
+    explorer.findings_view.value = "forest"
     for name, title in titles.items():
         assert explorer.charts[name].figure.axes[0].get_title(loc="left").startswith(title)
     forest = explorer.charts["forest"].figure.axes[0]
     assert forest.get_title(loc="left") == "Pain VAS: mean difference"
 
 
-def test_long_chart_lists_are_cut_and_say_so(tmp_path):
+def twenty_trials(folder):
+    """20 trials with VAS arm data (so 20 forest rows)."""
     studies, results = [], []
     for i in range(20):
         sid = f"s{i:02d}"
-        studies.append(study(sid, 2000 + i, n_enrolled=20 + 10 * i, outcomes="vas"))
+        route = "oral" if i % 3 else "intramuscular"
+        studies.append(study(sid, 2000 + i, n_enrolled=20 + 10 * i, outcomes="vas", route=route))
         for role, mean in (("intervention", 3.0 + i / 10), ("control", 4.0)):
             results.append(
                 result(f"{sid}_{role}", sid, arm_role=role, n=10 + 5 * i, mean=mean, sd=1.5)
             )
-    explorer = Explorer(load(write_evidence(tmp_path / "ev", studies, results)))
+    return load(write_evidence(folder, studies, results))
+
+
+def test_long_chart_lists_are_cut_and_say_so(tmp_path):
+    explorer = Explorer(twenty_trials(tmp_path / "ev"))
     explorer.tabs.selected_index = TABS["findings"]
+    explorer.findings_view.value = "forest"
     direction = explorer.charts["direction"].figure.axes[0]
     assert len(direction.get_yticks()) == 15
     assert "(15 largest studies shown; 5 more with results)" in direction.get_title(loc="left")
@@ -352,3 +367,36 @@ def test_a_year_range_beyond_the_data_is_clipped(explorer):
     assert explorer.state.year_range == (2005, 2021)
     kept = sorted(explorer.filtered.studies["study_id"])
     assert kept == ["ahmed2021", "buesing2015", "chiu2011"]
+
+
+def test_forest_rows_from_the_whole_evidence_equal_a_fresh_forest_table(tmp_path):
+    from b12explore import summaries, widgets
+    from b12explore.filters import apply_filters
+
+    evidence = twenty_trials(tmp_path / "ev")
+    state = FilterState(routes=("oral",), year_range=(2002, 2017))
+    filtered = apply_filters(evidence, state)
+    direct, pooled = widgets._forest_inputs(filtered, state)
+
+    def full(outcome, measure):
+        return summaries.forest_table(evidence, outcome=outcome, measure=measure)
+
+    cached, pooled_cached = widgets._forest_inputs(filtered, state, full)
+    assert len(direct) == 11
+    pd.testing.assert_frame_equal(direct.reset_index(drop=True), cached.reset_index(drop=True))
+    for name in ("estimate", "se", "ci_low", "ci_high", "tau2", "pi_low", "pi_high"):
+        assert getattr(pooled_cached, name) == pytest.approx(getattr(pooled, name))
+
+
+def test_findings_tab_shows_and_draws_one_chart_at_a_time(explorer):
+    direction, forest = explorer.charts["direction"], explorer.charts["forest"]
+    explorer.tabs.selected_index = TABS["findings"]
+    assert explorer.redraws.get("direction") == 1 and "forest" not in explorer.redraws
+    assert forest.image.layout.display == "none" and direction.image.layout.display is None
+    explorer.findings_view.value = "forest"
+    assert explorer.redraws["forest"] == 1
+    assert direction.image.layout.display == "none" and forest.image.layout.display is None
+    explorer.set_filters(routes="oral")  # only the forest plot is on screen now
+    assert explorer.redraws == {"table": 1, "direction": 1, "forest": 2}
+    explorer.findings_view.value = "direction"  # catches up when shown again
+    assert explorer.redraws["direction"] == 2
