@@ -613,8 +613,14 @@ class Explorer:
 
         Examples
         --------
-        >>> explorer.export("slides")  # doctest: +SKIP
-        [PosixPath('.../slides/overview.png'), ...]
+        >>> import tempfile
+        >>> from b12explore import load
+        >>> explorer = Explorer(load())
+        >>> _ = explorer.set_filters(routes=["oral"])
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     written = explorer.export(folder)
+        >>> sorted({p.suffix for p in written})
+        ['.bib', '.csv', '.pdf', '.png', '.pptx', '.ris', '.svg']
         """
         from . import charts
         from .export import FORMATS, chart_paths, export_chart, export_citations, export_deck
@@ -677,6 +683,7 @@ class Explorer:
             max=self._year_span[1],
             description="Years",
             continuous_update=False,
+            layout={"width": "360px"},
         ).add_class("b12-years")
         c["min_n"] = widgets.IntText(
             value=0, description="Min. n", continuous_update=False
@@ -707,6 +714,8 @@ class Explorer:
         for w in c.values():
             w.style.description_width = "80px"
             w.observe(self._on_control, names="value")
+        for name in ("other_b_vitamins", "co_interventions"):
+            c[name].style.button_width = "76px"
         self.controls = c
         self.reset_button = widgets.Button(description="Reset filters", icon="undo")
         self.reset_button.add_class("b12-reset")
@@ -791,7 +800,10 @@ class Explorer:
             value=False, description="Replace existing files", indent=False
         ).add_class("b12-export-overwrite")
         self.export_button = widgets.Button(
-            description="Export current view", icon="download", button_style="primary"
+            description="Export current view",
+            icon="download",
+            button_style="primary",
+            layout={"width": "220px"},
         ).add_class("b12-export")
         self.export_message = widgets.HTML().add_class("b12-export-message")
         self.export_button.on_click(self._on_export)
