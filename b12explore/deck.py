@@ -1,8 +1,12 @@
 """Building a deterministic 16:9 PowerPoint deck from rendered chart pictures.
 
-One slide per chart: its title and its PNG picture sized at its real size on the
-slide; the caption and the full references go into the slide notes. Fixed core
-properties and fixed zip entry timestamps make two builds byte-identical.
+One slide per chart: its PNG picture fills the whole slide at its real size (the
+same picture as the chart's 16:9 PNG export, so point sizes are true and nothing is
+rendered twice); the chart draws its own visible title, and the slide's title
+placeholder, which carries the title for the outline, navigation and screen
+readers, sits just above the slide, Microsoft's advice for a slide title that
+should not be seen. The caption and the full references go into the slide notes.
+Fixed core properties and fixed zip entry timestamps make two builds byte-identical.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import pandas as pd
 
 from . import citations as _cit
 
-__all__ = ["DECK_DATE", "PICTURE_INCHES", "deck_bytes", "notes_text"]
+__all__ = ["DECK_DATE", "PICTURE_INCHES", "PICTURE_SIZE", "deck_bytes", "notes_text"]
 
 #: Fixed date stamped into deck metadata so that re-exports are byte-identical.
 DECK_DATE = _dt.datetime(2026, 1, 1, 0, 0, 0)
@@ -26,11 +30,11 @@ _EMU_PER_INCH = 914400
 #: PowerPoint's own 16:9 slide: 12192000 x 6858000 EMU (13.333 x 7.5 in).
 SLIDE_EMU = (12192000, 6858000)
 _MARGIN = 228600  # 0.25 in
-_TITLE_TOP, _TITLE_H = 91440, 822960  # 0.1 in, 0.9 in
-_PICTURE_TOP = 1051560  # 1.15 in
-_PICTURE_EMU = (SLIDE_EMU[0] - 2 * _MARGIN, SLIDE_EMU[1] - _PICTURE_TOP - 45720)
-#: Size of the chart picture on the slide, in inches (render the figure at this size).
-PICTURE_INCHES = (_PICTURE_EMU[0] / _EMU_PER_INCH, _PICTURE_EMU[1] / _EMU_PER_INCH)
+_TITLE_H = 822960  # 0.9 in, placed right above the slide (off-slide, not shown)
+#: Render size of the slide pictures (the whole slide, as for the 16:9 PNG export).
+PICTURE_SIZE = "16:9"
+#: Size of the chart picture on the slide, in inches: the whole slide.
+PICTURE_INCHES = (SLIDE_EMU[0] / _EMU_PER_INCH, SLIDE_EMU[1] / _EMU_PER_INCH)
 TITLE_PT = 30
 
 
@@ -79,7 +83,9 @@ def _deterministic_zip(raw: bytes) -> bytes:
     with zipfile.ZipFile(io.BytesIO(raw)) as src, zipfile.ZipFile(out, "w") as dst:
         for info in src.infolist():
             zi = zipfile.ZipInfo(info.filename, date_time=_ZIP_DATE)
-            zi.compress_type = zipfile.ZIP_DEFLATED
+            # PNG is compressed already: deflating it again costs time and saves nothing
+            png = info.filename.endswith(".png")
+            zi.compress_type = zipfile.ZIP_STORED if png else zipfile.ZIP_DEFLATED
             zi.create_system = 3
             zi.external_attr = 0o644 << 16
             dst.writestr(zi, src.read(info.filename))
@@ -91,15 +97,13 @@ def _add_slide(prs: Any, layout: Any, chart: Any, picture: bytes, notes: str) ->
 
     slide = prs.slides.add_slide(layout)
     title = slide.shapes.title
-    title.left, title.top = Emu(_MARGIN), Emu(_TITLE_TOP)
+    title.left, title.top = Emu(_MARGIN), Emu(-_TITLE_H)
     title.width, title.height = Emu(SLIDE_EMU[0] - 2 * _MARGIN), Emu(_TITLE_H)
     title.text = str(getattr(chart, "title", "") or getattr(chart, "name", ""))
     for para in title.text_frame.paragraphs:
         for run in para.runs:
             run.font.size = Pt(TITLE_PT)
-    slide.shapes.add_picture(
-        io.BytesIO(picture), Emu(_MARGIN), Emu(_PICTURE_TOP), *map(Emu, _PICTURE_EMU)
-    )
+    slide.shapes.add_picture(io.BytesIO(picture), Emu(0), Emu(0), *map(Emu, SLIDE_EMU))
     slide.notes_slide.notes_text_frame.text = notes
 
 
@@ -117,7 +121,7 @@ def deck_bytes(
     charts : sequence
         Objects with ``title`` and optionally ``caption``, ``sources``, ``citations``.
     pictures : sequence of bytes
-        One PNG per chart, rendered at :data:`PICTURE_INCHES`.
+        One PNG per chart at slide size (``render_figure(fig, ["png"], size=PICTURE_SIZE)``).
     studies : DataFrame, optional
         For full references in the notes.
     title : str
@@ -128,7 +132,7 @@ def deck_bytes(
     >>> import types
     >>> from b12explore.render import render_figure
     >>> from matplotlib.figure import Figure
-    >>> png = render_figure(Figure(), ["png"], size=PICTURE_INCHES, dpi=20)["png"]
+    >>> png = render_figure(Figure(), ["png"], size=PICTURE_SIZE, dpi=20)["png"]
     >>> data = deck_bytes([types.SimpleNamespace(title="T")], [png])
     >>> data[:2], data == deck_bytes([types.SimpleNamespace(title="T")], [png])
     (b'PK', True)

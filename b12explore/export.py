@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from . import citations as _cit
-from .deck import DECK_DATE, PICTURE_INCHES, deck_bytes
+from .deck import DECK_DATE, PICTURE_SIZE, deck_bytes
 from .render import FORMATS, SLIDE_SIZES, _formats, render_figure, render_many, slide_inches
 from .safefiles import check_free, csv_bytes, safe_path, write_all
 
@@ -215,20 +215,26 @@ def export_charts(
         [p for plan in plans for p in plan] + ([deck_target] if deck_target else []),
         overwrite=overwrite,
     )
+    # The deck's pictures are the slide PNGs: rendered once when the export makes them.
+    reuse = "png" in fmts and slide_inches(size, dpi) == slide_inches(PICTURE_SIZE, dpi)
     requests = [(c.figure, fmts, size, getattr(c, "caption", None), dpi) for c in charts if fmts]
-    if deck_target is not None:
+    if deck_target is not None and not reuse:
         requests += [
-            (c.figure, ["png"], PICTURE_INCHES, getattr(c, "caption", None), dpi) for c in charts
+            (c.figure, ["png"], PICTURE_SIZE, getattr(c, "caption", None), dpi) for c in charts
         ]
     files: dict[Path, bytes] = {}
+    pictures: list[bytes] = []
     with contextlib.closing(render_many(requests, workers=jobs)) as results:
         for i, (chart, plan) in enumerate(zip(charts, plans, strict=True), 1):
             blobs = next(results) if fmts else {}
+            if reuse:
+                pictures.append(blobs["png"])
             files.update(_chart_files(plan, fmts, blobs, getattr(chart, "data", None)))
             if progress is not None:
                 progress(i, len(charts), chart, plan)
         if deck_target is not None:
-            pictures = [next(results)["png"] for _ in charts]
+            if not reuse:
+                pictures = [next(results)["png"] for _ in charts]
             studies = getattr(evidence, "studies", evidence)
             files[deck_target] = deck_bytes(charts, pictures, studies=studies)
     folder.mkdir(parents=True, exist_ok=True)
@@ -254,9 +260,11 @@ def export_deck(
 ) -> Path:
     """A 16:9 PowerPoint deck, one chart per slide, with sources in the notes.
 
-    Each slide has the chart's title and its PNG picture, rendered at its real
-    size on the slide (12.83 x 6.3 in below the title), so point sizes are true;
-    the notes hold the caption and the full references. Two exports of the same
+    Each slide is the chart's 16:9 PNG (the same picture as :func:`export_chart`
+    writes, caption included) filling the slide at its real size, so point sizes are
+    true; the chart draws its own title, and the slide's title placeholder holds
+    ``chart.title`` for the outline and screen readers, just above the visible slide.
+    The notes hold the caption and the full references. Two exports of the same
     charts are byte-identical (fixed properties and zip timestamps).
 
     Parameters
@@ -297,7 +305,7 @@ def export_deck(
     target = _deck_target(path)
     check_free([target], overwrite=overwrite)
     requests = [
-        (c.figure, ["png"], PICTURE_INCHES, getattr(c, "caption", None), dpi) for c in charts
+        (c.figure, ["png"], PICTURE_SIZE, getattr(c, "caption", None), dpi) for c in charts
     ]
     with contextlib.closing(render_many(requests, workers=jobs)) as results:
         pictures = [r["png"] for r in results]

@@ -164,7 +164,7 @@ def _png(fig: Figure, size_in: tuple[float, float], dpi: int) -> bytes:
         fig.savefig(buf, format="png", dpi=dpi, metadata=_METADATA["png"])
         return buf.getvalue()
     img = Image.frombuffer("RGBA", (w, h), raw, "raw", "RGBA", 0, 1)
-    if img.getextrema()[3][0] == 255:
+    if img.getchannel("A").getextrema()[0] == 255:
         img = img.convert("RGB")
     info = PngImagePlugin.PngInfo()
     info.add_text("Software", f"Matplotlib version{matplotlib.__version__}, b12explore")
@@ -240,12 +240,13 @@ def _can_fork() -> bool:
 
 
 def render_many(jobs: Iterable[Job], *, workers: int = 1) -> Iterator[dict[str, bytes]]:
-    """Render several figures, in order, optionally in ``workers`` forked processes.
+    """Render several figures, in order, optionally in ``workers`` processes.
 
     Each job is ``(figure, formats, size, caption, dpi)``. Results come back in job
     order as soon as each is ready, with the same bytes as :func:`render_figure`.
-    Workers are used only on Linux (``fork``); elsewhere, or with ``workers=1``,
-    rendering is serial.
+    With ``workers=n``, ``n - 1`` processes are forked and this one renders too.
+    Forking is used only on Linux; elsewhere, or with ``workers=1``, rendering is
+    serial.
 
     Examples
     --------
@@ -262,12 +263,25 @@ def render_many(jobs: Iterable[Job], *, workers: int = 1) -> Iterator[dict[str, 
             yield render_figure(fig, formats, size=size, caption=caption, dpi=dpi)
         return
     _JOBS = jobs
+    # ProcessPoolExecutor (not Pool): a worker that dies raises BrokenProcessPool
+    # instead of hanging. This process is one of the ``workers``: its caches are warm
+    # and it would otherwise sit idle. The forked workers take jobs from the front,
+    # this process from the back (jobs no worker has started), until they meet.
     try:
-        # ProcessPoolExecutor (not Pool): a worker that dies raises BrokenProcessPool
-        # instead of hanging; map() yields results in job order.
         with ProcessPoolExecutor(
-            max_workers=min(workers, len(jobs)), mp_context=multiprocessing.get_context("fork")
+            max_workers=min(workers, len(jobs)) - 1, mp_context=multiprocessing.get_context("fork")
         ) as pool:
-            yield from pool.map(_run_job, range(len(jobs)))
+            futures = [pool.submit(_run_job, i) for i in range(len(jobs))]
+            try:
+                mine: dict[int, dict[str, bytes]] = {}
+                back = len(jobs) - 1
+                for i, future in enumerate(futures):
+                    while not future.done() and back > i and futures[back].cancel():
+                        mine[back] = _run_job(back)
+                        back -= 1
+                    yield mine.pop(i) if i in mine else future.result()
+            finally:  # on an error or an early close, start nothing new
+                for future in futures:
+                    future.cancel()
     finally:
         _JOBS = []

@@ -46,16 +46,32 @@ BLINDING_JUDGEMENT = {
 # ----------------------------------------------------------------------------- helpers
 def _codes(col: pd.Series) -> pd.Series:
     """Category codes as plain strings (missing stays missing)."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        cats = np.append(np.asarray(col.cat.categories, dtype=object), None)
+        values = cats[col.cat.codes.to_numpy()]  # code -1 (missing) -> None
+        return pd.Series(values, index=col.index, name=col.name, dtype=object)
     return col.astype(object).where(col.notna(), None)
 
 
 def _order(values: Iterable, col: pd.Series | None) -> list:
     """Values in the schema order of categorical ``col`` (else sorted)."""
-    values = [v for v in dict.fromkeys(values) if v is not None]
+    values = [v for v in _unique(values) if v is not None]
     if col is not None and isinstance(col.dtype, pd.CategoricalDtype):
         cats = [str(c) for c in col.cat.categories]
         return [c for c in cats if c in values] + sorted(v for v in values if v not in cats)
     return sorted(values, key=str)
+
+
+def _unique(values: Iterable) -> list:
+    """``dict.fromkeys(values)`` as a list (first-seen order), hashed in C for arrays."""
+    if isinstance(values, pd.Series | np.ndarray | pd.api.extensions.ExtensionArray):
+        arr = np.asarray(values, dtype=object)
+        missing = pd.isna(arr)
+        # NaN objects are distinct dict keys but one value for pd.unique: keep dict semantics
+        if all(v is None for v in arr[missing]):
+            kept = pd.unique(arr[~missing]).tolist()
+            return [*kept, None] if missing.any() else kept
+    return list(dict.fromkeys(values))
 
 
 def participants(studies: pd.DataFrame) -> pd.Series:
@@ -97,7 +113,7 @@ def review_studies(studies: pd.DataFrame) -> pd.DataFrame:
 
 def _in_studies(results: pd.DataFrame, studies: pd.DataFrame) -> pd.DataFrame:
     """Results rows whose study is in ``studies`` (so filters on studies apply)."""
-    return results[results["study_id"].isin(set(studies["study_id"]))]
+    return results[results["study_id"].isin(studies["study_id"].to_numpy(dtype=object))]
 
 
 def _by_id(studies: pd.DataFrame, col: str) -> pd.Series:
@@ -110,16 +126,21 @@ def _by_id(studies: pd.DataFrame, col: str) -> pd.Series:
 
 def _labels(studies: pd.DataFrame) -> dict:
     label = studies["label"].where(studies["label"].notna(), studies["study_id"])
-    return dict(zip(studies["study_id"], label, strict=True))
+    return dict(zip(studies["study_id"].tolist(), label.tolist(), strict=True))
 
 
-def _predominant(values: Iterable[str]) -> str:
-    """The most frequent finding; a tie between different findings is ``mixed``."""
-    counts = pd.Series(list(values), dtype=object).value_counts()
-    if counts.empty:
-        return "inconclusive"
-    top = counts[counts == counts.iloc[0]]
-    return str(top.index[0]) if len(top) == 1 else "mixed"
+def _predominant_by(frame: pd.DataFrame, keys: list, col: str, groups: pd.DataFrame) -> list:
+    """The most frequent ``frame[col]`` per group, for each row of ``groups`` (its ``keys``).
+
+    A tie between different values is ``mixed``; a group with no value is ``inconclusive``.
+    """
+    counts = frame.groupby([*keys, col], sort=False).size().rename("count").reset_index()
+    top = counts.groupby(keys, sort=False)["count"].transform("max")
+    best = counts[counts["count"] == top]
+    ties = best.groupby(keys, sort=False)[col].transform("size")
+    best = best.assign(**{col: best[col].where(ties == 1, "mixed")}).drop_duplicates(keys)
+    found = groups[keys].merge(best[[*keys, col]], on=keys, how="left")[col]
+    return ["inconclusive" if pd.isna(v) else str(v) for v in found]
 
 
 # ----------------------------------------------------------------------------- sizes
@@ -406,31 +427,62 @@ def pvalue_table(results: pd.DataFrame, studies: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index(drop=True)[cols]
 
 
+def _cells(col: pd.Series) -> list:
+    """The values of ``col`` as row access gives them (numpy scalars, ``pd.NA``), so that a
+    frame built from them infers the same dtypes as one built from rows."""
+    dtype = col.dtype
+    if isinstance(dtype, pd.BooleanDtype | pd.Int64Dtype | pd.Float64Dtype):
+        missing = col.isna().to_numpy()
+        fill = False if isinstance(dtype, pd.BooleanDtype) else 0
+        cells = list(col.to_numpy(dtype=dtype.numpy_dtype, na_value=fill))
+        for i in np.flatnonzero(missing):
+            cells[i] = dtype.na_value
+        return cells
+    return list(col.to_numpy())
+
+
 def _arm_pairs(res: pd.DataFrame, continuous: bool) -> pd.DataFrame:
-    """One row per study: intervention (1) and control (2) arms at the last time point."""
+    """One row per study: intervention (1) and control (2) arms at the last time point.
+
+    A study's last time point is the label (missing = "") of the last row with the
+    largest ``timepoint_weeks`` (missing = -1); its first intervention and first
+    control row at that label are the arms. Studies are in order of first appearance.
+    """
     arms = res[_codes(res["arm_role"]).isin(["intervention", "control"])]
     need = ["mean", "sd", "n"] if continuous else ["events", "total"]
     arms = arms[arms[need].notna().all(axis=1)]
-    rows = []
-    for sid, part in arms.groupby("study_id", sort=False):
-        weeks = part["timepoint_weeks"].astype(float).fillna(-1.0)
-        tp_key = part["timepoint"].astype(object).where(part["timepoint"].notna(), "")
-        last = tp_key[weeks == weeks.max()].iloc[-1]
-        at = part[tp_key == last]
-        b12 = at[_codes(at["arm_role"]) == "intervention"]
-        ctl = at[_codes(at["arm_role"]) == "control"]
-        if b12.empty or ctl.empty:
-            continue
-        a, c = b12.iloc[0], ctl.iloc[0]
-        row = {"study_id": sid, "timepoint": last, "lower_is_better": a["lower_is_better"]}
-        if continuous:
-            row |= {"n1": a["n"], "mean1": a["mean"], "sd1": a["sd"]}
-            row |= {"n2": c["n"], "mean2": c["mean"], "sd2": c["sd"]}
-        else:
-            row |= {"events1": a["events"], "n1": a["total"]}
-            row |= {"events2": c["events"], "n2": c["total"]}
-        rows.append(row)
-    return pd.DataFrame(rows)
+    flat = pd.DataFrame(
+        {
+            "sid": arms["study_id"].to_numpy(dtype=object),
+            "weeks": arms["timepoint_weeks"].astype(float).fillna(-1.0).to_numpy(),
+            "tp": arms["timepoint"].astype(object).where(arms["timepoint"].notna(), "").to_numpy(),
+            "role": _codes(arms["arm_role"]).to_numpy(),
+            "pos": np.arange(len(arms)),
+        }
+    )
+    flat = flat[flat["sid"].notna()]
+    if flat.empty:
+        return pd.DataFrame()
+    latest = flat["weeks"] == flat.groupby("sid", sort=False)["weeks"].transform("max")
+    last = flat[latest].drop_duplicates("sid", keep="last").set_index("sid")["tp"]
+    at = flat[flat["tp"].to_numpy() == flat["sid"].map(last).to_numpy()]
+    b12 = at[at["role"] == "intervention"].drop_duplicates("sid").set_index("sid")["pos"]
+    ctl = at[at["role"] == "control"].drop_duplicates("sid").set_index("sid")["pos"]
+    sids = pd.Series(pd.unique(flat["sid"].to_numpy()), dtype=object)
+    sids = sids[sids.isin(b12.index) & sids.isin(ctl.index)].to_numpy()
+    if not len(sids):
+        return pd.DataFrame()
+    a = arms.iloc[b12.reindex(sids).to_numpy()]
+    c = arms.iloc[ctl.reindex(sids).to_numpy()]
+    cols = {"study_id": list(sids), "timepoint": list(last.reindex(sids).to_numpy())}
+    cols["lower_is_better"] = _cells(a["lower_is_better"])
+    if continuous:
+        cols |= {"n1": _cells(a["n"]), "mean1": _cells(a["mean"]), "sd1": _cells(a["sd"])}
+        cols |= {"n2": _cells(c["n"]), "mean2": _cells(c["mean"]), "sd2": _cells(c["sd"])}
+    else:
+        cols |= {"events1": _cells(a["events"]), "n1": _cells(a["total"])}
+        cols |= {"events2": _cells(c["events"]), "n2": _cells(c["total"])}
+    return pd.DataFrame(cols)
 
 
 def _reported(res: pd.DataFrame, measure: str) -> pd.DataFrame:
@@ -589,9 +641,10 @@ def forest_outcomes(data, studies: pd.DataFrame | None = None) -> pd.DataFrame:
     if studies is None:
         data, studies = data.results, data.studies
     res = _in_studies(data, studies)
+    codes = _codes(res["outcome"])
     rows = []
-    for outcome in _order(_codes(res["outcome"]), res["outcome"]):
-        sub = res[_codes(res["outcome"]) == outcome]
+    for outcome in _order(codes, res["outcome"]):
+        sub = res[(codes == outcome).to_numpy()]
         measures = ["MD"] if sub["mean"].notna().any() else []
         measures += ["RR"] if sub["events"].notna().any() else []
         measures += [m for m in _codes(sub["effect_measure"]).dropna().unique() if m != "SMD"]
@@ -666,9 +719,9 @@ def evidence_map_table(studies: pd.DataFrame, results: pd.DataFrame | None = Non
     out = g.agg(
         studies=("study_id", "nunique"),
         participants=("n", "sum"),
-        finding=("finding", _predominant),
         labels=("label", "; ".join),
     ).reset_index()
+    out["finding"] = _predominant_by(pairs, ["route", "outcome"], "finding", out)
     out["participants"] = out["participants"].astype(int)
     rrank = {r: i for i, r in enumerate(_order(pairs["route"], prim["route"]))}
     orank = {o: i for i, o in enumerate(out_order)}
@@ -762,10 +815,13 @@ def study_table(studies: pd.DataFrame) -> pd.DataFrame:
     from .style import pretty
 
     def text(col: pd.Series, fmt=str) -> list[str]:
-        return [NOT_REPORTED if pd.isna(v) else fmt(v) for v in col]
+        # fmt once per distinct value; factorize codes missing values as -1
+        codes, uniques = pd.factorize(col)
+        shown = np.array([*(fmt(v) for v in uniques.tolist()), NOT_REPORTED], dtype=object)
+        return shown[codes].tolist()
 
     def cat(col: pd.Series) -> list[str]:
-        return [NOT_REPORTED if pd.isna(v) else pretty(v) for v in col]
+        return text(col, pretty)
 
     def num(v) -> str:
         return f"{v:,.0f}" if float(v).is_integer() else f"{v:,g}"

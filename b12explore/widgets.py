@@ -374,11 +374,6 @@ def _draw_forest(fig: Figure, ev: Evidence, state: FilterState, full=None) -> No
     charts.forest_plot(top, pooled=pooled, ax=ax)
     if len(top) < len(effects):
         _note(ax, f"{len(top)} heaviest of {len(effects):,} shown; pooled over all")
-        # the chart counts the rows it was given; the pooled result covers all of them
-        ticks = ax.get_yticks()
-        names = [t.get_text() for t in ax.get_yticklabels()]
-        names = [re.sub(r"\(k = [\d,]+\)$", f"(k = {len(effects):,})", n) for n in names]
-        ax.set_yticks(ticks, names)
     _fit_margins(fig)
 
 
@@ -440,7 +435,7 @@ def _forest_inputs(ev: Evidence, state: FilterState, full: Callable | None = Non
     results rows, so the rows of the kept studies are the same effects (a test checks
     this), and the pooled result and the weights come from
     :func:`summaries.pooled_effect` on those rows. This keeps a redraw cheap on large
-    tables, where ``forest_table`` takes seconds.
+    tables, where ``forest_table`` on every filter change would be a large share of it.
     """
     choice = _forest_choice(ev.results, state.outcome)
     if choice is None:

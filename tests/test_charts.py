@@ -245,6 +245,16 @@ def test_forest_plot_ratio_axis_and_markers():
     assert len(arrows) == 1 and arrows[0].get_xdata()[0] == pytest.approx(0.1)
 
 
+def test_forest_plot_pooled_label_counts_the_pooled_studies():
+    # the chart may be given only the heaviest rows; k is the number pooled, not shown
+    pooled = FakePool()
+    pooled.k = 1234
+    ax = charts.forest_plot(_effects(), pooled=pooled)
+    assert ticklabels(ax)[-1] == "Pooled (k = 1,234)"
+    ax = charts.forest_plot(_effects(), pooled=FakePool())  # no k: the rows given
+    assert ticklabels(ax)[-1] == "Pooled (k = 3)"
+
+
 def test_forest_plot_favours_follow_direction():
     ax = charts.forest_plot(_effects())
     assert texts(ax, "favours-left") == ["← favours B12"]

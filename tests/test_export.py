@@ -223,6 +223,25 @@ def test_deck_content_reads_back(tmp_path):
     assert props.revision == 1
 
 
+def test_deck_slide_is_the_chart_png_filling_the_slide(tmp_path):
+    from b12explore.deck import SLIDE_EMU
+
+    charts = fake_charts(2)
+    paths = export_charts(charts, tmp_path, formats=["png"], dpi=40, deck=tmp_path / "deck")
+    prs = Presentation(str(paths[-1]))
+    for chart, slide in zip(charts, prs.slides, strict=True):
+        (pic,) = [s for s in slide.shapes if s.shape_type == 13]  # PICTURE
+        assert pic.image.blob == (tmp_path / f"{chart.name}.png").read_bytes()  # rendered once
+        assert (pic.left, pic.top, pic.width, pic.height) == (0, 0, *SLIDE_EMU)
+        title = slide.shapes.title
+        assert title.text == chart.title
+        assert title.top + title.height <= 0  # kept for the outline, above the visible slide
+    alone = Presentation(str(export_deck(charts, tmp_path / "alone", dpi=40)))
+    assert [
+        next(s.image.blob for s in sl.shapes if s.shape_type == 13) for sl in alone.slides
+    ] == [(tmp_path / f"{c.name}.png").read_bytes() for c in charts]
+
+
 def test_deck_notes_fall_back_to_labels_or_citations(tmp_path):
     chart = fake_charts(1)[0]
     with_citations = dataclasses.make_dataclass(
