@@ -18,10 +18,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-IMAGE_FORMATS = ("png", "svg", "pdf")
+from .slides import IMAGE_FORMATS
+
 ALL_FORMATS = (*IMAGE_FORMATS, "pptx")
-DECK_NAME = "b12explore-slides"
-CITATIONS_NAME = "citations"
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -96,23 +95,6 @@ def _slide_charts(evidence: Any, filters_text: str, size: str = "16:9") -> list[
     return list(charts.slide_charts(evidence, filters_text=filters_text, size=size))
 
 
-def _plan(charts: Sequence[Any], out: Path, images: Sequence[str], deck: bool) -> list[Path]:
-    from .export import chart_paths
-    from .safefiles import safe_path
-
-    paths: list[Path] = []
-    for chart in charts:
-        has_data = getattr(chart, "data", None) is not None
-        if images:
-            paths += chart_paths(out / chart.name, formats=images, data=has_data)
-        elif has_data:
-            paths.append(safe_path(out, chart.name, ".csv"))
-    if deck:
-        paths.append(safe_path(out, DECK_NAME, ".pptx"))
-    paths += [safe_path(out, CITATIONS_NAME, s) for s in (".bib", ".ris")]
-    return paths
-
-
 def _fail(message: str, code: int) -> int:
     print(f"b12explore export: error: {message}", file=sys.stderr)
     return code
@@ -155,41 +137,32 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _export(evidence, filters_text, out, images, deck, args) -> int:
-    import matplotlib.pyplot as plt
-
-    from .export import export_charts, export_citations
-    from .safefiles import check_free
-
-    charts = _slide_charts(evidence, filters_text, args.size)
+    from .slides import export_view
 
     def progress(i: int, n: int, chart: Any, paths: list[Path]) -> None:
         kinds = " ".join(p.suffix.lstrip(".") for p in paths) or "nothing"
         print(f"[{i}/{n}] {chart.name}: {kinds}", flush=True)
 
+    charts = _slide_charts(evidence, filters_text, args.size)
     try:
-        check_free(_plan(charts, out, images, deck), overwrite=args.overwrite)
-        written = export_charts(
-            charts,
+        written = export_view(
+            evidence,
             out,
             formats=images,
+            deck=deck,
             size=args.size,
             dpi=args.dpi,
-            deck=out / DECK_NAME if deck else None,
-            evidence=evidence,
             overwrite=args.overwrite,
             jobs=args.jobs,
             progress=progress,
+            charts=charts,
         )
-        if deck:
-            print(f"deck: {len(charts)} slides", flush=True)
-        written += export_citations(evidence, out / CITATIONS_NAME, overwrite=args.overwrite)
     except FileExistsError as exc:
         return _fail(f"{exc}\nnothing was overwritten; use --overwrite to replace", 1)
     except OSError as exc:
         return _fail(f"could not write to {out}: {exc}", 1)
-    finally:
-        for chart in charts:
-            plt.close(chart.figure)
+    if deck:
+        print(f"deck: {len(charts)} slides", flush=True)
     print(f"wrote {len(written)} files to {out}:")
     for p in written:
         print(f"  {p.name}")

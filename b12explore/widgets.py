@@ -617,38 +617,13 @@ class Explorer:
         >>> sorted({p.suffix for p in written})
         ['.bib', '.csv', '.pdf', '.png', '.pptx', '.ris', '.svg']
         """
-        from . import charts
-        from .export import FORMATS, chart_paths, export_chart, export_citations, export_deck
-        from .safefiles import check_free, safe_path
+        from .slides import export_view
 
         folder = Path(self.export_folder.value if folder is None else folder).expanduser()
         overwrite = self.export_overwrite.value if overwrite is None else bool(overwrite)
-        folder = folder.resolve()
-        items = charts.slide_charts(self._filtered, filters_text=describe(self._state))
-        try:
-            targets = []
-            for item in items:
-                targets += chart_paths(folder / item.name, formats=FORMATS)
-            targets += [safe_path(folder, "deck", ".pptx")]
-            targets += [safe_path(folder, "citations", s) for s in (".bib", ".ris")]
-            check_free(targets, overwrite=overwrite)
-            written: list[Path] = []
-            for item in items:
-                written += export_chart(
-                    item.figure,
-                    folder / item.name,
-                    caption=item.caption,
-                    data=item.data,
-                    overwrite=overwrite,
-                )
-            written.append(
-                export_deck(items, folder / "deck", evidence=self._filtered, overwrite=overwrite)
-            )
-            written += export_citations(self._filtered, folder / "citations", overwrite=overwrite)
-        finally:
-            for item in items:
-                _close(item.figure)
-        return written
+        return export_view(
+            self._filtered, folder, filters_text=describe(self._state), overwrite=overwrite
+        )
 
     def _repr_mimebundle_(self, **kwargs):
         return self.panel._repr_mimebundle_(**kwargs)

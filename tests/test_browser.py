@@ -208,7 +208,7 @@ def test_explorer_in_jupyterlab(lab: Server, page, notebook_root: Path, artifact
     assert message.startswith("Wrote "), message
     written = sorted(p.relative_to(exports) for p in exports.rglob("*") if p.is_file())
     names = {p.name for p in written}
-    assert {"deck.pptx", "citations.bib", "citations.ris"} <= names
+    assert {"b12explore-slides.pptx", "citations.bib", "citations.ris"} <= names
     assert any(name.endswith(".png") for name in names)
     assert message.split()[1] == str(len(written))  # "Wrote N files to ..."
     page.locator(".b12-explorer").screenshot(path=str(artifacts_dir / "explorer-exported.png"))

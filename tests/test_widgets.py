@@ -282,7 +282,7 @@ def test_export_button_writes_files_and_says_where(explorer, tmp_path):
     assert "b12-error" not in message, message
     assert str((tmp_path / "slides").resolve()) in message
     names = {p.name for p in (tmp_path / "slides").iterdir()}
-    assert {"deck.pptx", "citations.bib", "citations.ris"} <= names
+    assert {"b12explore-slides.pptx", "citations.bib", "citations.ris"} <= names
     assert any(n.endswith(".png") for n in names)
     assert any(n.endswith(".csv") for n in names)
     assert f"Wrote {len(names)} files" in message

@@ -1,0 +1,124 @@
+"""The current view to files: every slide chart, the deck and the citations.
+
+One function, :func:`export_view`, used by both the explorer's "Export current view"
+button and ``python -m b12explore export``, so the two always write the same files.
+It sits above :mod:`b12explore.charts` (which makes the figures) and
+:mod:`b12explore.export` (which writes them and knows nothing about charts).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+DECK_NAME = "b12explore-slides"
+CITATIONS_NAME = "citations"
+IMAGE_FORMATS = ("png", "svg", "pdf")
+
+
+def planned_files(
+    charts: Sequence[Any], folder: Path, *, formats: Sequence[str], deck: bool
+) -> list[Path]:
+    """Every file :func:`export_view` would write for ``charts``, in writing order.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> chart = SimpleNamespace(name="timeline", data=None)
+    >>> [p.name for p in planned_files([chart], Path("out"), formats=["png"], deck=True)]
+    ['timeline.png', 'b12explore-slides.pptx', 'citations.bib', 'citations.ris']
+    """
+    from .export import chart_paths
+    from .safefiles import safe_path
+
+    paths: list[Path] = []
+    for chart in charts:
+        has_data = getattr(chart, "data", None) is not None
+        if formats:
+            paths += chart_paths(folder / chart.name, formats=formats, data=has_data)
+        elif has_data:
+            paths.append(safe_path(folder, chart.name, ".csv"))
+    if deck:
+        paths.append(safe_path(folder, DECK_NAME, ".pptx"))
+    return paths + [safe_path(folder, CITATIONS_NAME, s) for s in (".bib", ".ris")]
+
+
+def export_view(
+    evidence: Any,
+    folder: str | os.PathLike,
+    *,
+    filters_text: str = "all studies",
+    formats: Sequence[str] = IMAGE_FORMATS,
+    deck: bool = True,
+    size: str = "16:9",
+    dpi: int = 200,
+    overwrite: bool = False,
+    jobs: int = 1,
+    progress: Callable[[int, int, Any, list[Path]], None] | None = None,
+    charts: Sequence[Any] | None = None,
+) -> list[Path]:
+    """Write every slide chart of ``evidence``, the deck and the citations into ``folder``.
+
+    All or nothing: every target is checked before anything is written, so an
+    existing file raises ``FileExistsError`` (naming it) and leaves the folder as it
+    was, unless ``overwrite=True``.
+
+    Parameters
+    ----------
+    evidence : Evidence
+        The (filtered) evidence.
+    folder : path-like
+        Created if missing.
+    filters_text : str
+        The active filters in words, for the captions.
+    formats : sequence of {"png", "svg", "pdf"}
+        Image formats; each chart also gets a CSV of its data.
+    deck : bool, default True
+        Also write ``b12explore-slides.pptx``.
+    size, dpi, jobs, progress
+        As in :func:`b12explore.export.export_charts`.
+    charts : sequence of SlideChart, optional
+        Charts already built (default: :func:`b12explore.charts.slide_charts`).
+
+    Returns
+    -------
+    list of Path
+        The files written: charts and their CSVs, the deck, then the citations.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from b12explore import load
+    >>> with tempfile.TemporaryDirectory() as out:
+    ...     written = export_view(load(), out, formats=["png"])
+    >>> [p.name for p in written][-3:]
+    ['b12explore-slides.pptx', 'citations.bib', 'citations.ris']
+    """
+    from .export import export_charts, export_citations
+    from .safefiles import check_free
+
+    if charts is None:
+        from .charts import slide_charts
+
+        charts = slide_charts(evidence, filters_text=filters_text, size=size)
+    folder = Path(folder).expanduser().resolve()
+    try:
+        check_free(planned_files(charts, folder, formats=formats, deck=deck), overwrite=overwrite)
+        written = export_charts(
+            charts,
+            folder,
+            formats=formats,
+            size=size,
+            dpi=dpi,
+            deck=folder / DECK_NAME if deck else None,
+            evidence=evidence,
+            overwrite=overwrite,
+            jobs=jobs,
+            progress=progress,
+        )
+        return written + export_citations(evidence, folder / CITATIONS_NAME, overwrite=overwrite)
+    finally:
+        for chart in charts:
+            chart.figure.clear()  # no pyplot state is involved; free the artists now
