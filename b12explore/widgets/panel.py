@@ -1,460 +1,42 @@
-"""``Explorer``: an ipywidgets panel that filters the evidence and redraws linked views.
+"""The ``Explorer`` panel: builds the controls and views, wires them with ``observe``.
 
-Everything on screen follows one :class:`~b12explore.filters.FilterState`. A control
-change and :meth:`Explorer.set_filters` take the same path: the control values are
-read back into a state (``_read_controls``) and applied once (``_apply``), which
-filters the evidence with :func:`~b12explore.filters.apply_filters`, updates the
-status line and redraws the visible view. Hidden tabs are redrawn when they are
-selected, a view is redrawn only when its inputs changed (the kept studies, and for
-the findings and the evidence map also the kept results rows), and each chart keeps
-the PNGs of its last 32 inputs, so going back to a recent selection draws nothing.
-
-Charts are persistent matplotlib ``Figure`` objects on the Agg canvas (no pyplot),
-cleared and redrawn in place at screen size (9 x 4.5 in at 100 dpi by default) and
-sent to the browser as PNG bytes in ``widgets.Image`` widgets (one Agg draw per
-update, no tight bounding box). Long lists are paged: 25 rows per page in the study
-table; the per-study charts show the 15 largest studies (the forest plot the 15
-heaviest effects, pooled over all) and say how many are not shown. The figures
-saved by "Export current view" are separate slide-size figures from
-:func:`b12explore.charts.slide_charts`.
-
-Text from the CSV files is escaped with :func:`html.escape` before it reaches an
-``HTML`` widget (``widgets.HTML`` does not sanitise), and links are only made for
-``http(s)`` URLs, with ``rel="noopener noreferrer"``.
-
-CSS classes (stable names for browser tests and styling)
---------------------------------------------------------
-Panel and status
-    ``b12-explorer`` (the whole panel), ``b12-status`` (status line HTML),
-    ``b12-message`` (errors from controls or drawing; empty when all is well).
-Filter controls
-    ``b12-route``, ``b12-form``, ``b12-design``, ``b12-risk-of-bias``
-    (``SelectMultiple``: a ``<select multiple>``), ``b12-years``
-    (``IntRangeSlider``), ``b12-min-n`` (``IntText``), ``b12-deficiency``,
-    ``b12-outcome`` (``Dropdown``: a ``<select>``), ``b12-other-b``,
-    ``b12-co-interventions`` (``ToggleButtons``), ``b12-text`` (``Text``; the
-    value is sent on Enter or blur), ``b12-reset`` (button).
-Views
-    ``b12-views`` (the ``Tab``; tab titles "Studies", "Sample sizes",
-    "Delivery routes", "Findings", "Evidence map"), ``b12-study-table`` (HTML with a
-    ``<table class="b12-table">``), ``b12-sort`` (``Dropdown``), ``b12-page-prev``,
-    ``b12-page-next`` (buttons), ``b12-page`` (page label), and the chart images
-    ``b12-chart-sample-sizes``, ``b12-chart-routes``, ``b12-chart-direction`` and
-    ``b12-chart-forest`` (both in the Findings tab's box, ``b12-chart-findings``, which
-    shows one of them at a time: ``b12-findings-view`` is the ``ToggleButtons``
-    choosing "Direction of effect" or "Forest plot"), ``b12-chart-evidence-map``;
-    every chart image also has ``b12-chart``.
-Export
-    ``b12-export-folder`` (``Text``), ``b12-export-overwrite`` (``Checkbox``),
-    ``b12-export`` (the "Export current view" button), ``b12-export-message``
-    (result: where the files were written, or the error; gets ``b12-error`` on
-    failure).
-
-Examples
---------
->>> from b12explore import Explorer, load
->>> explorer = Explorer(load())
->>> explorer.set_filters(routes=["oral"], min_n=50).routes
-('oral',)
->>> set(explorer.filtered.studies["route"].astype(str))
-{'oral'}
-
-In a notebook, end a cell with ``explorer`` to show the panel.
+See :mod:`b12explore.widgets` for the CSS classes and how a change flows to the views.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import html
-import io
 import math
-import re
 import traceback
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
-import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from . import summaries
-from .filters import CHOICES, FilterState, apply_filters, describe
-from .style import pretty
+from .. import summaries
+from ..filters import CHOICES, FilterState, apply_filters, describe
+from ..style import pretty
+from .table import _TABLE_CSS, PAGE_SIZE, SORTS, _sort_studies, _status_text, study_rows_html
+from .views import (
+    CACHE_SIZE,
+    DPI,
+    FIGSIZE,
+    _ChartView,
+    _draw_direction,
+    _draw_evidence_map,
+    _draw_forest,
+    _draw_routes,
+    _draw_sample_sizes,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .io import Evidence
+    from ..io import Evidence
 
-__all__ = ["Explorer", "study_rows_html", "safe_href"]
-
-PAGE_SIZE = 25
-CHART_ROWS = 15  # studies per chart on screen (the table lists them all, paged)
-FIGSIZE = (9.0, 4.5)
-DPI = 100
-CACHE_SIZE = 32  # PNGs kept per chart view
-
-# Chart figures use fixed margins sized from their text (see ``_fit_margins``):
-# constrained layout would add a fifth or more to every redraw.
-
-
-def _em_width(texts: list[str], size: float) -> float:
-    """Rough width in inches of the longest line (about 0.6 em per character)."""
-    longest = max((len(line) for text in texts for line in text.split("\n")), default=0)
-    return 0.6 * size / 72 * longest
-
-
-def _fit_margins(fig: Figure) -> None:
-    """Fixed margins sized from the text around the (first) axes.
-
-    Left: its y tick labels. Right: the tick labels of a twin axes (the forest plot's
-    estimate column) and a legend placed outside the axes (``bbox_to_anchor`` beyond
-    the right edge). Top: one line per title line. Bottom: one or two lines of x tick
-    labels plus the axis label. Much cheaper than constrained layout, which measures
-    every artist on every redraw.
-    """
-    if not fig.axes:
-        return
-    ax, twins = fig.axes[0], fig.axes[1:]
-    ticks = ax.get_yticklabels()
-    size = ticks[0].get_fontsize() if ticks else 10.0
-    left = 0.35 + max(_em_width([t.get_text() for t in ticks], size), 0.3)
-    right = 0.3
-    for twin in twins:
-        right += _em_width([t.get_text() for t in twin.get_yticklabels()], size) + 0.25
-    legend = ax.get_legend()
-    if legend is not None and legend.get_bbox_to_anchor().x0 > ax.bbox.x1 - 1:
-        texts = [t.get_text() for t in legend.get_texts()] + [legend.get_title().get_text()]
-        right += _em_width(texts, size) + 3.0 * size / 72
-    top = 0.35 + 0.22 * ax.get_title(loc="left").count("\n")
-    lines = max((t.get_text().count("\n") + 1 for t in ax.get_xticklabels()), default=1)
-    bottom = 0.35 + 0.18 * lines + (0.25 if ax.get_xlabel() else 0.0)
-    width, height = fig.get_size_inches()
-    fig.subplots_adjust(
-        left=min(0.45, left / width),
-        right=max(0.5, 1 - right / width),
-        top=1 - top / height,
-        bottom=min(0.35, bottom / height),
-    )
-
-
-# label -> (sort column, ascending); "participants" and "label" are derived columns
-SORTS: dict[str, tuple[str, bool]] = {
-    "Year (newest first)": ("year", False),
-    "Year (oldest first)": ("year", True),
-    "Participants (most first)": ("participants", False),
-    "Participants (fewest first)": ("participants", True),
-    "Study (A-Z)": ("label", True),
-    "Design": ("design", True),
-    "Route": ("route", True),
-    "Finding": ("finding", True),
-    "Risk of bias": ("risk_of_bias", True),
-}
-
-_URL = re.compile(r"https?://[^\s<>\"'`\x00-\x1f\x7f]+", re.IGNORECASE)
-
-
-# ---------------------------------------------------------------- HTML helpers
-
-
-def safe_href(source_url: Any) -> str | None:
-    """The first ``http(s)`` URL of a ``source_url`` cell, or ``None``.
-
-    Anything else (``javascript:``, ``data:``, missing, text with spaces or quotes)
-    gives ``None``, so no link is made.
-
-    Examples
-    --------
-    >>> safe_href("https://pubmed.ncbi.nlm.nih.gov/1/ | https://doi.org/10.1/x")
-    'https://pubmed.ncbi.nlm.nih.gov/1/'
-    >>> safe_href("javascript:alert(1)") is None
-    True
-    """
-    if not isinstance(source_url, str):
-        return None
-    first = source_url.split(" | ")[0].strip()
-    return first if _URL.fullmatch(first) else None
-
-
-def _cell(value: Any, fmt: Callable[[Any], str] = str) -> str:
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return summaries.NOT_REPORTED
-    return fmt(value)
-
-
-_COLUMNS = (
-    "Study",
-    "Year",
-    "Design",
-    "Route",
-    "B12 form",
-    "Enrolled",
-    "Analysed",
-    "Finding",
-    "Risk of bias",
-    "Title",
-)
-
-
-def study_rows_html(studies: pd.DataFrame) -> str:
-    """An HTML table of studies; every CSV value is escaped, each study links to its source.
-
-    Parameters
-    ----------
-    studies : DataFrame
-        Rows of the studies table, in the order to show.
-
-    Returns
-    -------
-    str
-        ``<table class="b12-table">...</table>``.
-
-    Examples
-    --------
-    >>> df = pd.DataFrame({"study_id": ["x"], "label": ["<b>X</b>"], "year": [2000],
-    ...     "design": ["rct"], "route": ["oral"], "b12_form": ["mixed"],
-    ...     "n_enrolled": [10], "n_analysed": [None], "finding": ["benefit"],
-    ...     "risk_of_bias": ["low"], "title": ["T"], "source_url": ["https://e.org/x"]})
-    >>> "&lt;b&gt;X&lt;/b&gt;" in study_rows_html(df)
-    True
-    """
-    esc = html.escape
-    head = "".join(f"<th>{esc(c)}</th>" for c in _COLUMNS)
-    body = []
-    for row in studies.itertuples(index=False):
-        label = esc(_cell(row.label if isinstance(row.label, str) else row.study_id))
-        href = safe_href(row.source_url)
-        if href:
-            label = (
-                f'<a href="{esc(href, quote=True)}" target="_blank" '
-                f'rel="noopener noreferrer">{label}</a>'
-            )
-        cells = [
-            label,
-            esc(_cell(row.year, lambda v: str(int(v)))),
-            esc(_cell(row.design, pretty)),
-            esc(_cell(row.route, pretty)),
-            esc(_cell(row.b12_form, pretty)),
-            esc(_cell(row.n_enrolled, lambda v: f"{int(v):,}")),
-            esc(_cell(row.n_analysed, lambda v: f"{int(v):,}")),
-            esc(_cell(row.finding, pretty)),
-            esc(_cell(row.risk_of_bias, pretty)),
-            esc(_cell(row.title)),
-        ]
-        body.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
-    if not body:
-        body.append(f'<tr><td colspan="{len(_COLUMNS)}">no studies match</td></tr>')
-    return (
-        '<table class="b12-table"><thead><tr>'
-        + head
-        + "</tr></thead><tbody>"
-        + "".join(body)
-        + "</tbody></table>"
-    )
-
-
-_TABLE_CSS = (
-    "<style>"
-    ".b12-table{border-collapse:collapse;font-size:12px;width:100%}"
-    ".b12-table th,.b12-table td{border-bottom:1px solid #ddd;padding:3px 6px;"
-    "text-align:left;vertical-align:top}"
-    ".b12-table th{background:#f4f4f4}"
-    ".b12-error{color:#b00020}"
-    "</style>"
-)
-
-
-def _status_text(filtered: Evidence, total: int) -> str:
-    shown = len(filtered.studies)
-    primary = summaries.primary_studies(filtered.studies)
-    people = summaries.participants(primary).sum()
-    noun = "study" if total == 1 else "studies"
-    return f"{shown:,} of {total:,} {noun}, {int(people):,} participants"
-
-
-def png_bytes(fig: Figure) -> bytes:
-    """PNG of a figure at its own size and dpi: one Agg draw, fast compression.
-
-    ``savefig`` would draw the figure a second time; here the canvas is drawn once
-    and its RGBA buffer is encoded by Pillow (no tight bounding box).
-
-    Examples
-    --------
-    >>> fig = Figure(figsize=(2, 1), dpi=50)
-    >>> png_bytes(fig)[:4]
-    b'\\x89PNG'
-    """
-    from PIL import Image as PILImage
-
-    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
-    canvas.draw()
-    buf = io.BytesIO()
-    PILImage.fromarray(np.asarray(canvas.buffer_rgba())).save(buf, format="png", compress_level=1)
-    return buf.getvalue()
-
-
-# ---------------------------------------------------------------- chart views
-
-
-@dataclasses.dataclass
-class _ChartView:
-    """One persistent figure shown as a PNG in an ``Image`` widget.
-
-    ``refresh`` redraws only when the view's inputs changed since the last draw;
-    the PNGs of the last ``cache_size`` inputs are kept, so going back to a recent
-    selection costs no drawing.
-    """
-
-    name: str
-    draw: Callable[[Figure, Evidence, FilterState], None]
-    inputs: Callable[[], Hashable]
-    image: widgets.Image
-    figure: Figure
-    drawn: Any = dataclasses.field(default=None)
-    cache_size: int = CACHE_SIZE
-    cache: OrderedDict = dataclasses.field(default_factory=OrderedDict)
-
-    def refresh(self, filtered: Evidence, state: FilterState) -> str:
-        """Bring the image up to date; returns "same", "cached" or "drawn"."""
-        key = self.inputs()
-        if key == self.drawn:
-            return "same"
-        if key in self.cache:
-            self.cache.move_to_end(key)
-            self.image.value = self.cache[key]
-            self.drawn = key
-            return "cached"
-        self.figure.clear()
-        self.draw(self.figure, filtered, state)
-        png = png_bytes(self.figure)
-        self.image.value = png
-        self.drawn = key
-        if self.cache_size > 0:
-            self.cache[key] = png
-        while len(self.cache) > self.cache_size:
-            self.cache.popitem(last=False)
-        return "drawn"
-
-
-def _draw_sample_sizes(fig: Figure, ev: Evidence, state: FilterState) -> None:
-    from . import charts
-
-    charts.sample_size_chart(ev.studies, by="route", max_studies=CHART_ROWS, ax=fig.add_subplot())
-    _fit_margins(fig)
-
-
-def _draw_routes(fig: Figure, ev: Evidence, state: FilterState) -> None:
-    from . import charts
-
-    charts.route_form_chart(ev.studies, ax=fig.add_subplot())
-    _fit_margins(fig)
-
-
-def _draw_direction(fig: Figure, ev: Evidence, state: FilterState) -> None:
-    from . import charts
-
-    ax = fig.add_subplot()
-    shown, hidden = _largest_with_results(ev)
-    charts.direction_plot(shown, ev.results, ax=ax)
-    if hidden:
-        _note(ax, f"{len(shown)} largest studies shown; {hidden:,} more with results")
-    _fit_margins(fig)
-
-
-def _draw_forest(fig: Figure, ev: Evidence, state: FilterState, full=None) -> None:
-    from . import charts
-
-    ax = fig.add_subplot()
-    effects, pooled = _forest_inputs(ev, state, full)
-    top = effects
-    if len(effects) > CHART_ROWS:
-        top = effects.nlargest(CHART_ROWS, "weight").sort_index()
-    charts.forest_plot(top, pooled=pooled, ax=ax)
-    if len(top) < len(effects):
-        _note(ax, f"{len(top)} heaviest of {len(effects):,} shown; pooled over all")
-    _fit_margins(fig)
-
-
-def _note(ax, text: str) -> None:
-    """A second title line saying, e.g., how many studies a long list leaves out."""
-    ax.set_title(f"{ax.get_title(loc='left')}\n({text})", loc="left")
-
-
-def _largest_with_results(ev: Evidence) -> tuple[pd.DataFrame, int]:
-    """The ``CHART_ROWS`` largest studies that have results, and how many are left out."""
-    studies = ev.studies
-    has = studies["study_id"].isin(set(ev.results["study_id"])).to_numpy()
-    with_results = studies.loc[has]
-    if len(with_results) <= CHART_ROWS:
-        return with_results, 0
-    n = summaries.participants(with_results).astype("Float64").fillna(-1).to_numpy()
-    order = np.argsort(-n, kind="stable")[:CHART_ROWS]
-    return with_results.iloc[np.sort(order)], len(with_results) - CHART_ROWS
-
-
-def _draw_evidence_map(fig: Figure, ev: Evidence, state: FilterState) -> None:
-    from . import charts
-
-    charts.evidence_map(ev.studies, ev.results, ax=fig.add_subplot())
-    _fit_margins(fig)
-
-
-def _forest_choice(results: pd.DataFrame, outcome: str | None) -> tuple[str, str] | None:
-    """Outcome and measure for the forest plot: the selected outcome, or else the one
-    with the most studies that report arm data or an effect estimate.
-
-    Counting rows is cheap (``summaries.forest_outcomes`` computes every forest
-    table, which is too slow for an interactive redraw on large tables).
-    """
-    usable = results["mean"].notna() | results["events"].notna() | results["estimate"].notna()
-    rows = results.loc[usable.to_numpy()]
-    if outcome is not None:
-        rows = rows[rows["outcome"].astype(object) == outcome]
-    if rows.empty:
-        return None
-    counts = rows.groupby(rows["outcome"].astype(object), sort=False)["study_id"].nunique()
-    chosen = str(counts.idxmax()) if outcome is None else outcome
-    rows = rows[rows["outcome"].astype(object) == chosen]
-    if rows["mean"].notna().any():
-        return chosen, "MD"
-    if rows["events"].notna().any():
-        return chosen, "RR"
-    measures = rows["effect_measure"].dropna().astype(object)
-    measures = measures[measures != "SMD"]
-    return (chosen, str(measures.mode().iloc[0])) if len(measures) else None
-
-
-def _forest_inputs(ev: Evidence, state: FilterState, full: Callable | None = None):
-    """Effects and pooled result for the selected (or best-covered) outcome.
-
-    Without ``full``, :func:`summaries.forest_table` runs on the filtered tables. With
-    it, ``full(outcome, measure)`` gives the forest table of the whole evidence
-    (computed once per outcome and measure): a study's effect depends only on its own
-    results rows, so the rows of the kept studies are the same effects (a test checks
-    this), and the pooled result and the weights come from
-    :func:`summaries.pooled_effect` on those rows. This keeps a redraw cheap on large
-    tables, where ``forest_table`` on every filter change would be a large share of it.
-    """
-    choice = _forest_choice(ev.results, state.outcome)
-    if choice is None:
-        effects = summaries.forest_table(ev.results, ev.studies, outcome=state.outcome or "vas")
-        return effects, None
-    outcome, measure = choice
-    if full is None:
-        effects = summaries.forest_table(ev.results, ev.studies, outcome=outcome, measure=measure)
-        return effects, summaries.pooled_effect(effects)
-    table = full(outcome, measure)
-    effects = table[table["study_id"].isin(set(ev.studies["study_id"]))]
-    pooled = summaries.pooled_effect(effects)
-    if pooled is None:
-        return effects.assign(weight=100.0 if len(effects) else np.nan), None
-    weights = np.asarray(pooled.weights, dtype=float)
-    return effects.assign(weight=100 * weights / weights.sum()), pooled
-
-
-# ---------------------------------------------------------------- the panel
+__all__ = ["Explorer"]
 
 
 class Explorer:
@@ -517,7 +99,7 @@ class Explorer:
         cache_size: int = CACHE_SIZE,
     ) -> None:
         if evidence is None:
-            from .io import load
+            from ..io import load
 
             evidence = load()
         self.evidence = evidence
@@ -617,7 +199,7 @@ class Explorer:
         >>> sorted({p.suffix for p in written})
         ['.bib', '.csv', '.pdf', '.png', '.pptx', '.ris', '.svg']
         """
-        from .slides import export_view
+        from ..slides import export_view
 
         folder = Path(self.export_folder.value if folder is None else folder).expanduser()
         overwrite = self.export_overwrite.value if overwrite is None else bool(overwrite)
@@ -926,22 +508,7 @@ class Explorer:
         self._guard(self._render_table)
 
     def _sorted_studies(self) -> pd.DataFrame:
-        studies = self._filtered.studies
-        column, ascending = SORTS[self.sort.value]
-        if column == "participants":
-            key = summaries.participants(studies).astype("Float64")
-        elif column == "label":
-            key = studies["label"].astype(object).fillna("").str.casefold()
-        elif isinstance(studies[column].dtype, pd.CategoricalDtype):
-            key = pd.Series(studies[column].cat.codes.to_numpy(), index=studies.index)
-            key = key.where(key >= 0)
-        else:
-            key = studies[column].astype("Float64")
-        frame = pd.DataFrame({"k": key.to_numpy(), "label": studies["label"].to_numpy()})
-        order = frame.sort_values(
-            ["k", "label"], ascending=[ascending, True], na_position="last", kind="stable"
-        ).index.to_numpy()
-        return studies.iloc[np.asarray(order)]
+        return _sort_studies(self._filtered.studies, self.sort.value)
 
     def _render_table(self) -> None:
         key = (self._ids, self.sort.value, self._page)
@@ -979,9 +546,3 @@ class Explorer:
             f"Wrote {len(written)} files to <code>{html.escape(str(folder))}</code>: "
             f"{html.escape(names)}"
         )
-
-
-def _close(fig: Any) -> None:
-    """Let a slide figure be garbage-collected (no pyplot state is involved)."""
-    if fig is not None and hasattr(fig, "clear"):
-        fig.clear()

@@ -1,0 +1,97 @@
+"""Summary tables that the charts draw and the notebooks show.
+
+Every function is pure: it takes typed frames (as returned by
+:func:`b12explore.load`) and returns a new DataFrame; the input is never changed.
+Charts compute nothing themselves, so a chart and the table printed beside it
+always agree.
+
+Conventions
+-----------
+- *Primary studies* are human studies with participants: designs ``rct``,
+  ``non_randomised`` and ``observational``. *Reviews* are ``systematic_review``,
+  ``meta_analysis`` and ``narrative_review``. Animal studies count in the timeline,
+  the risk-of-bias and the study tables but never as participants.
+- *Participants* of a study are ``n_enrolled``, or ``n_analysed`` when enrolment
+  is not reported.
+- Category columns keep the schema's codes (``"intramuscular"``); charts turn them
+  into readable labels with :func:`b12explore.style.pretty`.
+- This module does not import matplotlib (nor does any module of this package).
+
+Modules: ``_common`` (constants, participants, primary/review studies, labels,
+counts), ``sizes`` (sample sizes, totals, reviews), ``routes`` (route x form,
+delivery features), ``findings`` (directions, p-values, forest effects, pooling),
+``overview`` (evidence map, timeline, risk of bias, study table), ``_demo`` (the
+frames the docstring examples use). Every name is importable from here.
+"""
+
+from __future__ import annotations
+
+from ._common import (
+    NOT_REPORTED,
+    PRIMARY_DESIGNS,
+    REVIEW_DESIGNS,
+    format_count,
+    participants,
+    primary_studies,
+    review_studies,
+    source_labels,
+)
+from ._common import _by_id as _by_id
+from ._common import _codes as _codes
+from ._common import _in_studies as _in_studies
+from ._common import _labels as _labels
+from ._common import _order as _order
+from ._common import _unique as _unique
+from ._demo import _demo as _demo
+from ._demo import _demo_results as _demo_results
+from ._demo import _demo_studies as _demo_studies
+from ._demo import _schema_fields as _schema_fields
+from .findings import (
+    RATIO_MEASURES,
+    direction_table,
+    forest_outcomes,
+    forest_table,
+    pooled_effect,
+    pvalue_table,
+)
+from .findings import _arm_pairs as _arm_pairs
+from .findings import _cells as _cells
+from .findings import _reported as _reported
+from .overview import (
+    BLINDING_JUDGEMENT,
+    evidence_map_table,
+    risk_of_bias_table,
+    study_table,
+    timeline_table,
+)
+from .overview import _predominant_by as _predominant_by
+from .overview import _study_outcomes as _study_outcomes
+from .routes import delivery_features, route_form_counts
+from .sizes import review_sizes, sample_sizes, totals_by
+
+__all__ = [
+    "BLINDING_JUDGEMENT",
+    "NOT_REPORTED",
+    "PRIMARY_DESIGNS",
+    "RATIO_MEASURES",
+    "REVIEW_DESIGNS",
+    "delivery_features",
+    "direction_table",
+    "evidence_map_table",
+    "forest_outcomes",
+    "forest_table",
+    "format_count",
+    "participants",
+    "pooled_effect",
+    "primary_studies",
+    "pvalue_table",
+    "review_sizes",
+    "review_studies",
+    "risk_of_bias_table",
+    "route_form_counts",
+    "sample_sizes",
+    "source_labels",
+    "study_table",
+    "timeline_table",
+    "totals_by",
+]

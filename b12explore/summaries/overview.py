@@ -1,0 +1,232 @@
+"""Overview tables: evidence map, timeline, risk of bias and the study table."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ._common import (
+    NOT_REPORTED,
+    _by_id,
+    _codes,
+    _in_studies,
+    _labels,
+    _order,
+    participants,
+    primary_studies,
+)
+from ._demo import _demo_results, _demo_studies  # noqa: F401 - docstring examples
+from .findings import direction_table
+
+# Blinding as reported -> a judgement for the "blinding" traffic light. Pain and
+# disability are self-reported, so an open (unblinded) comparison is at high risk
+# of performance and detection bias (RoB 2, domains 2 and 4).
+BLINDING_JUDGEMENT = {
+    "double": "low",
+    "single": "some_concerns",
+    "open": "high",
+    "not_reported": "not_assessed",
+    "not_applicable": "not_applicable",
+}
+
+
+def _predominant_by(frame: pd.DataFrame, keys: list, col: str, groups: pd.DataFrame) -> list:
+    """The most frequent ``frame[col]`` per group, for each row of ``groups`` (its ``keys``).
+
+    A tie between different values is ``mixed``; a group with no value is ``inconclusive``.
+    """
+    counts = frame.groupby([*keys, col], sort=False).size().rename("count").reset_index()
+    top = counts.groupby(keys, sort=False)["count"].transform("max")
+    best = counts[counts["count"] == top]
+    ties = best.groupby(keys, sort=False)[col].transform("size")
+    best = best.assign(**{col: best[col].where(ties == 1, "mixed")}).drop_duplicates(keys)
+    found = groups[keys].merge(best[[*keys, col]], on=keys, how="left")[col]
+    return ["inconclusive" if pd.isna(v) else str(v) for v in found]
+
+
+def _study_outcomes(studies: pd.DataFrame, results: pd.DataFrame | None) -> pd.DataFrame:
+    """One row per (study, outcome) from ``studies.outcomes`` and the results table."""
+    listed = pd.DataFrame(
+        {
+            "study_id": studies["study_id"].to_numpy(),
+            "outcome": studies["outcomes"].astype(object).where(studies["outcomes"].notna(), ""),
+        }
+    )
+    listed["outcome"] = listed["outcome"].str.split(";")
+    listed = listed.explode("outcome")
+    listed["outcome"] = listed["outcome"].str.strip()
+    parts = [listed[listed["outcome"].notna() & (listed["outcome"] != "")]]
+    if results is not None and len(results):
+        res = _in_studies(results, studies)
+        parts.append(
+            pd.DataFrame(
+                {"study_id": res["study_id"].to_numpy(), "outcome": _codes(res["outcome"])}
+            )
+        )
+    pairs = pd.concat(parts, ignore_index=True).drop_duplicates()
+    return pairs.reset_index(drop=True)
+
+
+def evidence_map_table(studies: pd.DataFrame, results: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Route x outcome cells: primary studies, participants and predominant finding.
+
+    A study's finding for an outcome is the direction reported in ``results`` for
+    that outcome when there is one, else the study's overall ``finding``. The
+    predominant finding of a cell is the most frequent one (a tie is ``mixed``).
+
+    Returns
+    -------
+    DataFrame
+        ``route, outcome, studies, participants, finding, labels`` (labels joined
+        with ``"; "``), routes and outcomes in schema order.
+
+    Examples
+    --------
+    >>> t = evidence_map_table(_demo_studies(), _demo_results())
+    >>> t[["route", "outcome", "studies", "finding"]].values.tolist()
+    [['intramuscular', 'vas', 1, 'benefit'], ['oral', 'vas', 1, 'no_difference']]
+    """
+    cols = ["route", "outcome", "studies", "participants", "finding", "labels"]
+    prim = primary_studies(studies)
+    pairs = _study_outcomes(prim, results)
+    if pairs.empty:
+        return pd.DataFrame(columns=cols)
+    n = pd.Series(participants(prim).to_numpy(), index=prim["study_id"])
+    labels = _labels(prim)
+    pairs["route"] = pairs["study_id"].map(_by_id(prim, "route"))
+    pairs["finding"] = pairs["study_id"].map(_by_id(prim, "finding"))
+    if results is not None and len(results):
+        dt = direction_table(prim, results)[["study_id", "outcome", "direction"]]
+        pairs = pairs.merge(dt, on=["study_id", "outcome"], how="left")
+        pairs["finding"] = pairs["direction"].fillna(pairs["finding"])
+    out_order = _order(pairs["outcome"], results["outcome"] if results is not None else None)
+    pairs["n"] = pairs["study_id"].map(n)
+    pairs["label"] = pairs["study_id"].map(labels)
+    g = pairs.groupby(["route", "outcome"], sort=False)
+    out = g.agg(
+        studies=("study_id", "nunique"),
+        participants=("n", "sum"),
+        labels=("label", "; ".join),
+    ).reset_index()
+    out["finding"] = _predominant_by(pairs, ["route", "outcome"], "finding", out)
+    out["participants"] = out["participants"].astype(int)
+    rrank = {r: i for i, r in enumerate(_order(pairs["route"], prim["route"]))}
+    orank = {o: i for i, o in enumerate(out_order)}
+    out = out.assign(_r=out["route"].map(rrank), _o=out["outcome"].map(orank))
+    out = out.sort_values(["_r", "_o"]).drop(columns=["_r", "_o"])
+    return out[cols].reset_index(drop=True)
+
+
+def timeline_table(studies: pd.DataFrame) -> pd.DataFrame:
+    """Number of studies per publication year and design.
+
+    Returns
+    -------
+    DataFrame
+        ``year, design, studies, labels`` for the (year, design) pairs present,
+        by year then schema order of design.
+
+    Examples
+    --------
+    >>> timeline_table(_demo_studies())[["year", "design", "studies"]].values.tolist()
+    [[2000, 'rct', 1], [2011, 'rct', 1], [2020, 'meta_analysis', 1]]
+    """
+    cols = ["year", "design", "studies", "labels"]
+    if studies.empty:
+        return pd.DataFrame(columns=cols)
+    flat = pd.DataFrame(
+        {
+            "year": studies["year"].astype("Int64").to_numpy(),
+            "design": _codes(studies["design"]).to_numpy(),
+            "label": studies["study_id"].map(_labels(studies)).to_numpy(),
+        }
+    ).dropna(subset=["year", "design"])
+    out = (
+        flat.groupby(["year", "design"], sort=False)
+        .agg(studies=("label", "size"), labels=("label", "; ".join))
+        .reset_index()
+    )
+    rank = {d: i for i, d in enumerate(_order(flat["design"], studies["design"]))}
+    out = out.assign(_d=out["design"].map(rank)).sort_values(["year", "_d"])
+    out["year"] = out["year"].astype(int)
+    return out[cols].reset_index(drop=True)
+
+
+def risk_of_bias_table(studies: pd.DataFrame) -> pd.DataFrame:
+    """Risk of bias per study: blinding as a domain and our overall judgement.
+
+    The data hold one overall ``risk_of_bias`` per study. The blinding domain is
+    derived from ``blinding`` as reported (see ``BLINDING_JUDGEMENT``: double ->
+    low, single -> some concerns, open -> high, not reported -> not assessed).
+
+    Returns
+    -------
+    DataFrame
+        ``study_id, label, design, blinding, blinding_judgement, risk_of_bias``
+        by year then label.
+
+    Examples
+    --------
+    >>> risk_of_bias_table(_demo_studies())[["label", "blinding_judgement"]].values.tolist()
+    [['A 2000', 'high'], ['B 2011', 'low'], ['R 2020', 'not_applicable']]
+    """
+    blinding = _codes(studies["blinding"])
+    out = pd.DataFrame(
+        {
+            "study_id": studies["study_id"],
+            "label": studies["study_id"].map(_labels(studies)),
+            "design": _codes(studies["design"]),
+            "blinding": blinding,
+            "blinding_judgement": blinding.map(BLINDING_JUDGEMENT).fillna("not_assessed"),
+            "risk_of_bias": _codes(studies["risk_of_bias"]).fillna("not_assessed"),
+            "_y": studies["year"],
+        }
+    )
+    return out.sort_values(["_y", "label"]).drop(columns="_y").reset_index(drop=True)
+
+
+def study_table(studies: pd.DataFrame) -> pd.DataFrame:
+    """A researcher-facing table of studies: readable labels, "not reported" for gaps.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``Study, Year, Design, Route, B12 form, Dose (mcg), Enrolled,
+        Analysed, Finding, Risk of bias, DOI``, all text, ordered by year.
+
+    Examples
+    --------
+    >>> study_table(_demo_studies()).loc[0, "Dose (mcg)"]
+    'not reported'
+    """
+    from ..style import pretty
+
+    def text(col: pd.Series, fmt=str) -> list[str]:
+        # fmt once per distinct value; factorize codes missing values as -1
+        codes, uniques = pd.factorize(col)
+        shown = np.array([*(fmt(v) for v in uniques.tolist()), NOT_REPORTED], dtype=object)
+        return shown[codes].tolist()
+
+    def cat(col: pd.Series) -> list[str]:
+        return text(col, pretty)
+
+    def num(v) -> str:
+        return f"{v:,.0f}" if float(v).is_integer() else f"{v:,g}"
+
+    ordered = studies.iloc[np.argsort(studies["year"].to_numpy(dtype=float), kind="stable")]
+    out = pd.DataFrame(
+        {
+            "Study": text(ordered["study_id"].map(_labels(ordered))),
+            "Year": text(ordered["year"]),
+            "Design": cat(ordered["design"]),
+            "Route": cat(ordered["route"]),
+            "B12 form": cat(ordered["b12_form"]),
+            "Dose (mcg)": text(ordered["dose_mcg"], num),
+            "Enrolled": text(ordered["n_enrolled"], num),
+            "Analysed": text(ordered["n_analysed"], num),
+            "Finding": cat(ordered["finding"]),
+            "Risk of bias": cat(ordered["risk_of_bias"]),
+            "DOI": text(ordered["doi"]),
+        }
+    )
+    return out.reset_index(drop=True)

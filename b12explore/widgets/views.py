@@ -1,0 +1,209 @@
+"""Chart views: persistent Agg figures drawn in place and shown as PNG ``Image`` widgets.
+
+Charts are persistent matplotlib ``Figure`` objects on the Agg canvas (no pyplot),
+cleared and redrawn in place at screen size and sent to the browser as PNG bytes
+(one Agg draw per update, no tight bounding box). Each view keeps the PNGs of its
+last ``CACHE_SIZE`` inputs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import TYPE_CHECKING, Any
+
+import ipywidgets as widgets
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from .. import summaries
+from ..filters import FilterState
+from .forest import _forest_inputs
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..io import Evidence
+
+CHART_ROWS = 15  # studies per chart on screen (the table lists them all, paged)
+FIGSIZE = (9.0, 4.5)
+DPI = 100
+CACHE_SIZE = 32  # PNGs kept per chart view
+
+# Chart figures use fixed margins sized from their text (see ``_fit_margins``):
+# constrained layout would add a fifth or more to every redraw.
+
+
+def _em_width(texts: list[str], size: float) -> float:
+    """Rough width in inches of the longest line (about 0.6 em per character)."""
+    longest = max((len(line) for text in texts for line in text.split("\n")), default=0)
+    return 0.6 * size / 72 * longest
+
+
+def _fit_margins(fig: Figure) -> None:
+    """Fixed margins sized from the text around the (first) axes.
+
+    Left: its y tick labels. Right: the tick labels of a twin axes (the forest plot's
+    estimate column) and a legend placed outside the axes (``bbox_to_anchor`` beyond
+    the right edge). Top: one line per title line. Bottom: one or two lines of x tick
+    labels plus the axis label. Much cheaper than constrained layout, which measures
+    every artist on every redraw.
+    """
+    if not fig.axes:
+        return
+    ax, twins = fig.axes[0], fig.axes[1:]
+    ticks = ax.get_yticklabels()
+    size = ticks[0].get_fontsize() if ticks else 10.0
+    left = 0.35 + max(_em_width([t.get_text() for t in ticks], size), 0.3)
+    right = 0.3
+    for twin in twins:
+        right += _em_width([t.get_text() for t in twin.get_yticklabels()], size) + 0.25
+    legend = ax.get_legend()
+    if legend is not None and legend.get_bbox_to_anchor().x0 > ax.bbox.x1 - 1:
+        texts = [t.get_text() for t in legend.get_texts()] + [legend.get_title().get_text()]
+        right += _em_width(texts, size) + 3.0 * size / 72
+    top = 0.35 + 0.22 * ax.get_title(loc="left").count("\n")
+    lines = max((t.get_text().count("\n") + 1 for t in ax.get_xticklabels()), default=1)
+    bottom = 0.35 + 0.18 * lines + (0.25 if ax.get_xlabel() else 0.0)
+    width, height = fig.get_size_inches()
+    fig.subplots_adjust(
+        left=min(0.45, left / width),
+        right=max(0.5, 1 - right / width),
+        top=1 - top / height,
+        bottom=min(0.35, bottom / height),
+    )
+
+
+def png_bytes(fig: Figure) -> bytes:
+    """PNG of a figure at its own size and dpi: one Agg draw, fast compression.
+
+    ``savefig`` would draw the figure a second time; here the canvas is drawn once
+    and its RGBA buffer is encoded by Pillow (no tight bounding box).
+
+    Examples
+    --------
+    >>> fig = Figure(figsize=(2, 1), dpi=50)
+    >>> png_bytes(fig)[:4]
+    b'\\x89PNG'
+    """
+    from PIL import Image as PILImage
+
+    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+    canvas.draw()
+    buf = io.BytesIO()
+    PILImage.fromarray(np.asarray(canvas.buffer_rgba())).save(buf, format="png", compress_level=1)
+    return buf.getvalue()
+
+
+# ---------------------------------------------------------------- chart views
+
+
+@dataclasses.dataclass
+class _ChartView:
+    """One persistent figure shown as a PNG in an ``Image`` widget.
+
+    ``refresh`` redraws only when the view's inputs changed since the last draw;
+    the PNGs of the last ``cache_size`` inputs are kept, so going back to a recent
+    selection costs no drawing.
+    """
+
+    name: str
+    draw: Callable[[Figure, Evidence, FilterState], None]
+    inputs: Callable[[], Hashable]
+    image: widgets.Image
+    figure: Figure
+    drawn: Any = dataclasses.field(default=None)
+    cache_size: int = CACHE_SIZE
+    cache: OrderedDict = dataclasses.field(default_factory=OrderedDict)
+
+    def refresh(self, filtered: Evidence, state: FilterState) -> str:
+        """Bring the image up to date; returns "same", "cached" or "drawn"."""
+        key = self.inputs()
+        if key == self.drawn:
+            return "same"
+        if key in self.cache:
+            self.cache.move_to_end(key)
+            self.image.value = self.cache[key]
+            self.drawn = key
+            return "cached"
+        self.figure.clear()
+        self.draw(self.figure, filtered, state)
+        png = png_bytes(self.figure)
+        self.image.value = png
+        self.drawn = key
+        if self.cache_size > 0:
+            self.cache[key] = png
+        while len(self.cache) > self.cache_size:
+            self.cache.popitem(last=False)
+        return "drawn"
+
+
+def _draw_sample_sizes(fig: Figure, ev: Evidence, state: FilterState) -> None:
+    from .. import charts
+
+    charts.sample_size_chart(ev.studies, by="route", max_studies=CHART_ROWS, ax=fig.add_subplot())
+    _fit_margins(fig)
+
+
+def _draw_routes(fig: Figure, ev: Evidence, state: FilterState) -> None:
+    from .. import charts
+
+    charts.route_form_chart(ev.studies, ax=fig.add_subplot())
+    _fit_margins(fig)
+
+
+def _draw_direction(fig: Figure, ev: Evidence, state: FilterState) -> None:
+    from .. import charts
+
+    ax = fig.add_subplot()
+    shown, hidden = _largest_with_results(ev)
+    charts.direction_plot(shown, ev.results, ax=ax)
+    if hidden:
+        _note(ax, f"{len(shown)} largest studies shown; {hidden:,} more with results")
+    _fit_margins(fig)
+
+
+def _draw_forest(fig: Figure, ev: Evidence, state: FilterState, full=None) -> None:
+    from .. import charts
+
+    ax = fig.add_subplot()
+    effects, pooled = _forest_inputs(ev, state, full)
+    top = effects
+    if len(effects) > CHART_ROWS:
+        top = effects.nlargest(CHART_ROWS, "weight").sort_index()
+    charts.forest_plot(top, pooled=pooled, ax=ax)
+    if len(top) < len(effects):
+        _note(ax, f"{len(top)} heaviest of {len(effects):,} shown; pooled over all")
+    _fit_margins(fig)
+
+
+def _note(ax, text: str) -> None:
+    """A second title line saying, e.g., how many studies a long list leaves out."""
+    ax.set_title(f"{ax.get_title(loc='left')}\n({text})", loc="left")
+
+
+def _largest_with_results(ev: Evidence) -> tuple[pd.DataFrame, int]:
+    """The ``CHART_ROWS`` largest studies that have results, and how many are left out."""
+    studies = ev.studies
+    has = studies["study_id"].isin(set(ev.results["study_id"])).to_numpy()
+    with_results = studies.loc[has]
+    if len(with_results) <= CHART_ROWS:
+        return with_results, 0
+    n = summaries.participants(with_results).astype("Float64").fillna(-1).to_numpy()
+    order = np.argsort(-n, kind="stable")[:CHART_ROWS]
+    return with_results.iloc[np.sort(order)], len(with_results) - CHART_ROWS
+
+
+def _draw_evidence_map(fig: Figure, ev: Evidence, state: FilterState) -> None:
+    from .. import charts
+
+    charts.evidence_map(ev.studies, ev.results, ax=fig.add_subplot())
+    _fit_margins(fig)
+
+
+def _close(fig: Any) -> None:
+    """Let a slide figure be garbage-collected (no pyplot state is involved)."""
+    if fig is not None and hasattr(fig, "clear"):
+        fig.clear()
