@@ -6,8 +6,8 @@ exporting never touch the repository), and stopped even when a test fails.
 
 The expected notebook (see ``_servers.write_standin_notebook``): a ``parameters`` cell with
 ``data_dir = None``, then a cell whose value is ``Explorer(load(data_dir))``. Selectors are the
-CSS classes documented in ``b12explore/widgets/__init__.py``. Expected numbers are computed here from
-the same data with the package's own filter function, so the tests follow the data.
+CSS classes documented in ``b12explore/widgets/__init__.py``. Expected numbers are computed
+here from the same data with the package's own filter function, so the tests follow the data.
 
 Screenshots: ``test-artifacts/explorer.png`` (README), ``explorer-filtered.png``,
 ``explorer-exported.png``, ``voila.png``.
