@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .summaries import NOT_REPORTED
+
 VERDICTS = ("supported", "partly_supported", "not_supported", "misattributed", "not_verifiable")
 # Weakest last: a claim's overall verdict is the weakest verdict among its details.
 SEVERITY = ("supported", "partly_supported", "not_verifiable", "misattributed", "not_supported")
-NOT_REPORTED = "not reported"
 
 
 def _verdict_codes(claims: pd.DataFrame) -> pd.Series:

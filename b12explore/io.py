@@ -17,7 +17,7 @@ import pandas as pd
 
 from .errors import DataValidationError
 from .schema import read_descriptor, repo_data_dir, resolve_data_dir
-from .validate import check_package, coerce
+from .validate import check_package
 
 TABLES = (
     "studies",
@@ -169,8 +169,3 @@ def load(data_dir: str | os.PathLike | None = None) -> Evidence:
         warnings=tuple(warnings),
         formula_cells=checked.formula_cells,
     )
-
-
-def _typed(raw: pd.DataFrame, fields: list[dict]) -> pd.DataFrame:
-    """Lenient typing of a text frame (kept for docs/tests; see ``validate.coerce``)."""
-    return coerce(raw, fields)

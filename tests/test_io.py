@@ -19,8 +19,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from b12explore.errors import DataValidationError
-from b12explore.io import TABLES, Evidence, _typed, load
+from b12explore.io import TABLES, Evidence, load
 from b12explore.schema import ENV_VAR
+from b12explore.validate import coerce
 
 FIELDS = {name: res["schema"]["fields"] for name, res in RESOURCES.items()}
 
@@ -132,7 +133,7 @@ def test_warnings_and_formula_cells_default_empty():
 
 def test_lenient_typing_helper_used_by_docs():
     raw = pd.DataFrame({"study_id": ["a"], "design": ["rct"], "year": ["x"]})
-    out = _typed(raw, FIELDS["studies"])
+    out = coerce(raw, FIELDS["studies"])
     assert out["design"].dtype == "category" and pd.isna(out["year"].iloc[0])
     assert list(out.columns) == columns("studies")
 

@@ -218,42 +218,20 @@ def albatross_plot(
     ax.set_ylabel("Participants (n)")
     ax.set_xlabel("Two-sided p-value\n← harm (B12 worse)          benefit (B12 better) →")
     ax.set_title(title, loc="left")
+    benefit, unknown = FINDING_COLORS["benefit"], FINDING_COLORS["no_difference"]
     handles = [
-        Line2D(
-            [],
-            [],
-            marker="o",
-            ls="",
-            mfc=FINDING_COLORS["benefit"],
-            mec="black",
-            ms=12,
-            label="p reported exactly",
-        ),
-        Line2D(
-            [],
-            [],
-            marker=">",
-            ls="",
-            mfc=FINDING_COLORS["benefit"],
-            mec="black",
-            ms=12,
-            label="p reported as a bound (p <)",
-        ),
-        Line2D(
-            [],
-            [],
-            marker="o",
-            ls="",
-            mfc="white",
-            mec=FINDING_COLORS["no_difference"],
-            mew=2.5,
-            ms=12,
-            label="no difference / mixed (side unknown)",
-        ),
+        _point_key("o", benefit, "black", "p reported exactly"),
+        _point_key(">", benefit, "black", "p reported as a bound (p <)"),
+        _point_key("o", "white", unknown, "no difference / mixed (side unknown)", mew=2.5),
         Line2D([], [], color=GREY, ls="--", label="p = 0.05"),
     ]
     ax.legend(handles=handles, loc="upper left", frameon=False)
     return ax
+
+
+def _point_key(marker: str, face: str, edge: str, label: str, **kw) -> Line2D:
+    """A legend entry for a marker drawn without a line."""
+    return Line2D([], [], marker=marker, ls="", mfc=face, mec=edge, ms=12, label=label, **kw)
 
 
 def _p_text(p: float) -> str:

@@ -15,12 +15,12 @@ def _schema_fields(table: str) -> list[dict]:  # pragma: no cover - docstring ex
 
 
 def _demo(table: str, columns: dict) -> pd.DataFrame:  # pragma: no cover
-    from ..io import _typed
+    from ..validate import coerce
 
     fields = _schema_fields(table)
     rows = len(next(iter(columns.values())))
     raw = pd.DataFrame({f["name"]: columns.get(f["name"], [""] * rows) for f in fields})
-    return _typed(raw, fields)
+    return coerce(raw, fields)
 
 
 def _demo_studies() -> pd.DataFrame:  # pragma: no cover - used by the docstring examples

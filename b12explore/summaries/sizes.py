@@ -31,7 +31,6 @@ def sample_sizes(
 
     Examples
     --------
-    >>> from b12explore.io import _typed
     >>> studies = _demo_studies()
     >>> sample_sizes(studies)[["label", "n"]].values.tolist()
     [['B 2011', 60], ['A 2000', 40]]
