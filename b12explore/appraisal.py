@@ -47,8 +47,13 @@ __all__ = [
     "robins_i_overall",
 ]
 
-ROB2_DOMAINS = ("d1_randomisation", "d2_deviations", "d3_missing_data", "d4_measurement",
-                "d5_selection")
+ROB2_DOMAINS = (
+    "d1_randomisation",
+    "d2_deviations",
+    "d3_missing_data",
+    "d4_measurement",
+    "d5_selection",
+)
 ROB2_JUDGEMENTS = ("low", "some_concerns", "high")
 ROBINS_I_DOMAINS = (
     "d1_confounding",
@@ -63,8 +68,13 @@ ROBINS_I_JUDGEMENTS = ("low", "moderate", "serious", "critical", "no_information
 AMSTAR2_ITEMS = tuple(f"item{i:02d}" for i in range(1, 17))
 AMSTAR2_CRITICAL = ("item02", "item04", "item07", "item09", "item11", "item13", "item15")
 AMSTAR2_ANSWERS = ("yes", "partial_yes", "no", "cannot_tell", "no_meta_analysis")
-GRADE_DOMAINS = ("risk_of_bias", "inconsistency", "indirectness", "imprecision",
-                 "publication_bias")
+GRADE_DOMAINS = (
+    "risk_of_bias",
+    "inconsistency",
+    "indirectness",
+    "imprecision",
+    "publication_bias",
+)
 #: Level number -> GRADE certainty code.
 GRADE_LEVELS = {4: "high", 3: "moderate", 2: "low", 1: "very_low"}
 
