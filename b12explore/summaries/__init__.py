@@ -24,7 +24,8 @@ delivery features), ``findings`` (directions, p-values, forest effects, pooling)
 (reviews apart from primary studies, optional tables, review inclusions),
 ``comparisons`` (what was compared, arm names, favours-labels), ``bias`` (RoB 2,
 ROBINS-I, AMSTAR 2 by domain), ``certainty`` (GRADE, summary of findings, claims,
-clinician questions), ``_demo`` (the frames the docstring examples use). Every name is importable from here.
+clinician questions), ``_demo`` (the frames the docstring examples use). Every
+name is importable from here.
 """
 
 from __future__ import annotations
@@ -49,27 +50,6 @@ from ._demo import _demo as _demo
 from ._demo import _demo_results as _demo_results
 from ._demo import _demo_studies as _demo_studies
 from ._demo import _schema_fields as _schema_fields
-from .findings import (
-    P_SCOPES,
-    RATIO_MEASURES,
-    direction_table,
-    forest_outcomes,
-    forest_table,
-    pooled_effect,
-    pvalue_table,
-)
-from .findings import _arm_pairs as _arm_pairs
-from .findings import _cells as _cells
-from .findings import _reported as _reported
-from .overview import (
-    BLINDING_JUDGEMENT,
-    evidence_map_table,
-    risk_of_bias_table,
-    study_table,
-    timeline_table,
-)
-from .overview import _predominant_by as _predominant_by
-from .overview import _study_outcomes as _study_outcomes
 from .bias import (
     overall_mismatches,
     risk_of_bias_domains,
@@ -91,7 +71,28 @@ from .comparisons import (
     result_comparisons,
     study_comparisons,
 )
-from .overview import NO_RESULT
+from .findings import (
+    P_SCOPES,
+    RATIO_MEASURES,
+    direction_table,
+    forest_outcomes,
+    forest_table,
+    pooled_effect,
+    pvalue_table,
+)
+from .findings import _arm_pairs as _arm_pairs
+from .findings import _cells as _cells
+from .findings import _reported as _reported
+from .overview import (
+    BLINDING_JUDGEMENT,
+    NO_RESULT,
+    evidence_map_table,
+    risk_of_bias_table,
+    study_table,
+    timeline_table,
+)
+from .overview import _predominant_by as _predominant_by
+from .overview import _study_outcomes as _study_outcomes
 from .reviews import is_review, optional_table, review_inclusions, review_label
 from .routes import delivery_features, route_form_counts
 from .sizes import review_sizes, sample_sizes, totals_by
