@@ -6,15 +6,19 @@ returns the ``Axes``. An empty selection gives an ``Axes`` with a "no studies
 match" note. Numbers come from :mod:`b12explore.summaries`.
 
 Modules: ``sample_sizes`` (sample sizes, reviews), ``routes`` (route x form,
-delivery-route matrix), ``findings`` (direction, albatross, forest), ``maps``
-(evidence map, timeline, risk of bias), ``overview`` (overview slide,
-``SlideChart``, ``slide_charts``).
+delivery-route matrix), ``findings`` (direction, albatross), ``forest`` (forest
+plot), ``maps`` (evidence map, timeline, risk of bias), ``bias`` (RoB by domain:
+traffic lights, summary bars), ``certainty`` (GRADE summary of findings),
+``overview`` (overview slide, ``SlideChart``, ``slide_charts``).
 """
 
 from __future__ import annotations
 
 from ._base import EMPTY_NOTE
-from .findings import DIRECTION_MARKERS, albatross_plot, direction_plot, forest_plot
+from .bias import risk_of_bias_summary_chart, traffic_light_plot
+from .certainty import certainty_chart
+from .findings import DIRECTION_MARKERS, albatross_plot, direction_plot
+from .forest import forest_plot
 from .maps import evidence_map, risk_of_bias_chart, timeline_chart
 from .overview import SlideChart, chart_names, evidence_overview, slide_charts
 from .routes import delivery_feature_chart, route_form_chart
@@ -25,6 +29,7 @@ __all__ = [
     "EMPTY_NOTE",
     "SlideChart",
     "albatross_plot",
+    "certainty_chart",
     "chart_names",
     "delivery_feature_chart",
     "direction_plot",
@@ -33,8 +38,10 @@ __all__ = [
     "forest_plot",
     "review_size_chart",
     "risk_of_bias_chart",
+    "risk_of_bias_summary_chart",
     "route_form_chart",
     "sample_size_chart",
     "slide_charts",
     "timeline_chart",
+    "traffic_light_plot",
 ]

@@ -193,12 +193,18 @@ def _chart_specs(evidence) -> list[tuple[str, str, Callable, Callable]]:
             lambda: summaries.risk_of_bias_table(s),
         ),
     ]
-    for row in summaries.forest_outcomes(r, s).itertuples():
-        effects = summaries.forest_table(r, s, outcome=row.outcome, measure=row.measure)
+    options = summaries.forest_outcomes(r, s)
+    repeated = options.duplicated(["outcome", "measure"], keep=False)
+    for row, twice in zip(options.itertuples(), repeated, strict=True):
+        effects = summaries.forest_table(
+            r, s, outcome=row.outcome, measure=row.measure, comparison=row.comparison
+        )
         pooled = summaries.pooled_effect(effects)
         specs.append(
             (
-                slug(f"forest-{row.outcome}-{row.measure}"),
+                slug(
+                    f"forest-{row.outcome}-{row.measure}" + (f"-{row.comparison}" if twice else "")
+                ),
                 f"{pretty(row.outcome)}: {row.measure} by study",
                 lambda ax, e=effects, p=pooled: forest_plot(e, pooled=p, ax=ax),
                 lambda e=effects: e,
