@@ -107,6 +107,7 @@ __all__ = [
     "certainty_table",
     "claims_certainty",
     "clinical_questions",
+    "enrolled_text",
     "favours_labels",
     "is_review",
     "optional_table",

@@ -225,6 +225,9 @@ def risk_of_bias_table(studies: pd.DataFrame) -> pd.DataFrame:
 def study_table(studies: pd.DataFrame) -> pd.DataFrame:
     """A researcher-facing table of studies: readable labels, "not reported" for gaps.
 
+    A review's "Enrolled" cell never holds its pooled total: it reads "review of k
+    studies" (see :func:`enrolled_text`).
+
     Returns
     -------
     DataFrame
@@ -259,7 +262,7 @@ def study_table(studies: pd.DataFrame) -> pd.DataFrame:
             "Route": cat(ordered["route"]),
             "B12 form": cat(ordered["b12_form"]),
             "Dose (mcg)": text(ordered["dose_mcg"], num),
-            "Enrolled": text(ordered["n_enrolled"], num),
+            "Enrolled": _enrolled(ordered, text(ordered["n_enrolled"], num)),
             "Analysed": text(ordered["n_analysed"], num),
             "Finding": cat(ordered["finding"]),
             "Risk of bias": cat(ordered["risk_of_bias"]),
@@ -267,3 +270,34 @@ def study_table(studies: pd.DataFrame) -> pd.DataFrame:
         }
     )
     return out.reset_index(drop=True)
+
+
+def _enrolled(studies: pd.DataFrame, shown: list[str]) -> list[str]:
+    """``shown`` with review rows replaced by "review of k studies"."""
+    from .reviews import is_review
+
+    review = is_review(studies).to_numpy()
+    k = studies["n_studies"] if "n_studies" in studies else pd.Series(None, index=studies.index)
+    out = []
+    for text, rev, n in zip(shown, review, k, strict=True):
+        if not rev:
+            out.append(text)
+        elif pd.isna(n):
+            out.append("review")
+        else:
+            out.append(f"review of {int(n):,} {'study' if int(n) == 1 else 'studies'}")
+    return out
+
+
+def enrolled_text(studies: pd.DataFrame) -> list[str]:
+    """The "Enrolled" column of a study list: participants of primary studies, and
+    "review of k studies" (never a pooled total) for reviews.
+
+    Examples
+    --------
+    >>> enrolled_text(_demo_studies())
+    ['40', '60', 'review of 5 studies']
+    """
+    n = studies["n_enrolled"].astype("Int64")
+    shown = [NOT_REPORTED if pd.isna(v) else f"{int(v):,}" for v in n]
+    return _enrolled(studies, shown)
