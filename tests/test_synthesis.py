@@ -11,18 +11,25 @@ from matplotlib.figure import Figure
 from b12explore import charts, load, summaries
 
 
+def _coded(comparison: str, allocation: str) -> dict:
+    """The shared codes (comparison, allocation) that studies.csv requires."""
+    return {"comparison": comparison, "allocation": allocation}
+
+
 @pytest.fixture(scope="module")
 def constructed(tmp_path_factory):
     """Two trials, one non-randomised study and a meta-analysis that pools the trials."""
     studies = [
         study("trial2001", 2001, n_enrolled=100, outcomes="vas;adverse_events",
-              comparator="placebo"),
+              comparator="placebo", **_coded("b12_vs_placebo", "randomised")),
         study("trial2005", 2005, n_enrolled=200, outcomes="vas", comparator="placebo",
-              route="oral"),
+              route="oral", **_coded("b12_vs_placebo", "randomised")),
         study("cohort2010", 2010, n_enrolled=300, design="non_randomised", outcomes="vas;odi",
-              finding="benefit", comparator="NSAIDs alone", co_interventions="NSAIDs"),
+              finding="benefit", comparator="NSAIDs alone", co_interventions="NSAIDs",
+              **_coded("b12_cotreatment_vs_cotreatment", "not_described")),
         study("meta2020", 2020, design="meta_analysis", n_enrolled=5000, n_studies=2,
-              outcomes="vas", finding="benefit", route="mixed", blinding="not_applicable"),
+              outcomes="vas", finding="benefit", route="mixed", blinding="not_applicable",
+              **_coded("b12_vs_placebo", "not_applicable")),
     ]
     results = [
         result("t1_b", "trial2001", n=50, mean=3.0, sd=2.0, direction=""),
@@ -40,7 +47,7 @@ def constructed(tmp_path_factory):
     folder = write_evidence(tmp_path_factory.mktemp("ev") / "data", studies, results)
     ev = load(folder)
     scope = {"t2_p": "between_group", "c_p": "within_group", "m_md": "between_group"}
-    res = ev.results.assign(p_scope=ev.results["result_id"].map(scope))
+    res = ev.results.assign(p_scope=ev.results["result_id"].map(scope).astype(object))
     return ev.replace(results=res)
 
 
