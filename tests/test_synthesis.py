@@ -297,3 +297,23 @@ def test_summary_bars_are_weighted_shares():
 def test_empty_rob_gives_a_note(constructed):
     ax = charts.traffic_light_plot(constructed, tool="RoB 2")
     assert any(t.get_gid() == "empty-note" for t in ax.texts)
+
+
+# ------------------------------------------------------------------ notebook 05
+
+
+def test_certainty_notebook_stores_charts_as_pictures():
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "notebooks" / "05_certainty.ipynb"
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    assert "parameters" in code[0]["metadata"].get("tags", [])
+    pictures = [o for c in code for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
+    assert len(pictures) >= 6
+    errors = [o for c in code for o in c.get("outputs", []) if o["output_type"] == "error"]
+    assert errors == []
+    text = "".join("".join(c["source"]) for c in code)
+    assert "from b12explore import charts" in text
+    assert "export_charts(" in text

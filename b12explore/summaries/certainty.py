@@ -312,9 +312,10 @@ def clinical_questions(evidence) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        ``question, scope, comparison, outcome, certainty, statement, studies`` (one row per
-        question and certainty row; a question with no rated evidence has one row
-        saying so, certainty missing).
+        ``question, scope, comparison, outcome, certainty, statement, studies,
+        answering`` (one row per question and certainty row; ``answering`` names the
+        row's studies that fit the question; a question with no rated evidence has
+        one row saying so, certainty missing).
 
     Examples
     --------
@@ -324,6 +325,7 @@ def clinical_questions(evidence) -> pd.DataFrame:
     5
     """
     cols = ["question", "scope", "comparison", "outcome", "certainty", "statement", "studies"]
+    cols += ["answering"]
     cert = certainty_table(evidence)
     studies = evidence.studies
     rows = []
@@ -334,7 +336,9 @@ def clinical_questions(evidence) -> pd.DataFrame:
             if cert.empty
             else [r for r in cert.to_dict("records") if ids & set(_ids(r["study_ids"]))]
         )
+        labels = _labels(studies)
         for r in hits:
+            fit = "; ".join(labels.get(i, i) for i in _ids(r["study_ids"]) if i in ids)
             rows.append(
                 [
                     question,
@@ -344,18 +348,10 @@ def clinical_questions(evidence) -> pd.DataFrame:
                     r["computed"],
                     r["statement"],
                     r["study_labels"],
+                    fit,
                 ]
             )
         if not hits:
-            rows.append(
-                [
-                    question,
-                    scope,
-                    None,
-                    None,
-                    None,
-                    "No rated evidence in these tables answers this question.",
-                    "",
-                ]
-            )
+            none = "No rated evidence in these tables answers this question."
+            rows.append([question, scope, None, None, None, none, "", ""])
     return pd.DataFrame(rows, columns=cols)
