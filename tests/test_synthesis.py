@@ -317,3 +317,22 @@ def test_certainty_notebook_stores_charts_as_pictures():
     text = "".join("".join(c["source"]) for c in code)
     assert "from b12explore import charts" in text
     assert "export_charts(" in text
+
+
+# ------------------------------------------------------------------ filters
+
+
+def test_filter_by_comparison_and_certainty():
+    from b12explore.filters import FilterState, apply_filters, describe
+
+    ev = load()
+    state = FilterState.from_values(comparisons=["bvit_nsaid_vs_nsaid"])
+    kept = set(apply_filters(ev, state).studies["study_id"])
+    assert kept == {"dolor2009", "calderonospina2020"}
+    low = apply_filters(ev, FilterState.from_values(certainty="low"))
+    assert set(low.studies["study_id"]) == {"dolor2009", "calderonospina2020"}
+    very_low = apply_filters(ev, FilterState.from_values(certainty=["very_low"]))
+    assert set(very_low.studies["study_id"]) == {"chiu2011", "mauro2000", "ali2021"}
+    assert "certainty: very low" in describe(FilterState(certainty=("very_low",)))
+    with pytest.raises(ValueError):
+        FilterState.from_values(certainty="certain")
