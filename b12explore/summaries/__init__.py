@@ -86,6 +86,7 @@ from .findings import _reported as _reported
 from .overview import (
     BLINDING_JUDGEMENT,
     NO_RESULT,
+    enrolled_text,
     evidence_map_table,
     risk_of_bias_table,
     study_table,
