@@ -118,7 +118,7 @@ def synthesis_charts(evidence, *, caption: str = "") -> list:
     """
     from .bias import risk_of_bias_summary_chart, traffic_light_plot
     from .forest import forest_plot
-    from .overview import SlideChart, slug
+    from ..export.registry import SlideChart, slug
 
     def figure():
         fig = Figure(figsize=SIZES["16:9"], layout="constrained")
