@@ -122,8 +122,9 @@ def test_every_stored_overall_judgement_equals_the_computed_one(evidence):
 def test_a_changed_domain_makes_the_stored_overall_wrong(evidence):
     rob2 = summaries.optional_table(evidence, "rob2").copy()
     rob2["judgement"] = rob2["judgement"].astype(object)
-    rob2.loc[(rob2["study_id"] == "dolor2009") & (rob2["domain"] == "d2_deviations"),
-             "judgement"] = "high"
+    rob2.loc[
+        (rob2["study_id"] == "dolor2009") & (rob2["domain"] == "d2_deviations"), "judgement"
+    ] = "high"
 
     class Edited:
         studies, descriptor = evidence.studies, evidence.descriptor
@@ -146,8 +147,9 @@ def test_every_judgement_has_support_source_and_basis(evidence):
 
 
 def test_rob_tools_match_design(evidence):
-    design = dict(zip(evidence.studies["study_id"], evidence.studies["design"].astype(str),
-                      strict=True))
+    design = dict(
+        zip(evidence.studies["study_id"], evidence.studies["design"].astype(str), strict=True)
+    )
     assert {design[s] for s in summaries.optional_table(evidence, "rob2")["study_id"]} == {"rct"}
     robins = summaries.optional_table(evidence, "robins_i")["study_id"]
     assert {design[s] for s in robins} <= {"non_randomised", "observational"}

@@ -20,29 +20,81 @@ def _coded(comparison: str, allocation: str) -> dict:
 def constructed(tmp_path_factory):
     """Two trials, one non-randomised study and a meta-analysis that pools the trials."""
     studies = [
-        study("trial2001", 2001, n_enrolled=100, outcomes="vas;adverse_events",
-              comparator="placebo", **_coded("b12_vs_placebo", "randomised")),
-        study("trial2005", 2005, n_enrolled=200, outcomes="vas", comparator="placebo",
-              route="oral", **_coded("b12_vs_placebo", "randomised")),
-        study("cohort2010", 2010, n_enrolled=300, design="non_randomised", outcomes="vas;odi",
-              finding="benefit", comparator="NSAIDs alone", co_interventions="NSAIDs",
-              **_coded("b12_cotreatment_vs_cotreatment", "not_described")),
-        study("meta2020", 2020, design="meta_analysis", n_enrolled=5000, n_studies=2,
-              outcomes="vas", finding="benefit", route="mixed", blinding="not_applicable",
-              **_coded("b12_vs_placebo", "not_applicable")),
+        study(
+            "trial2001",
+            2001,
+            n_enrolled=100,
+            outcomes="vas;adverse_events",
+            comparator="placebo",
+            **_coded("b12_vs_placebo", "randomised"),
+        ),
+        study(
+            "trial2005",
+            2005,
+            n_enrolled=200,
+            outcomes="vas",
+            comparator="placebo",
+            route="oral",
+            **_coded("b12_vs_placebo", "randomised"),
+        ),
+        study(
+            "cohort2010",
+            2010,
+            n_enrolled=300,
+            design="non_randomised",
+            outcomes="vas;odi",
+            finding="benefit",
+            comparator="NSAIDs alone",
+            co_interventions="NSAIDs",
+            **_coded("b12_cotreatment_vs_cotreatment", "not_described"),
+        ),
+        study(
+            "meta2020",
+            2020,
+            design="meta_analysis",
+            n_enrolled=5000,
+            n_studies=2,
+            outcomes="vas",
+            finding="benefit",
+            route="mixed",
+            blinding="not_applicable",
+            **_coded("b12_vs_placebo", "not_applicable"),
+        ),
     ]
     results = [
         result("t1_b", "trial2001", n=50, mean=3.0, sd=2.0, direction=""),
         result("t1_c", "trial2001", arm_role="control", n=50, mean=4.0, sd=2.0, direction=""),
         result("t2_b", "trial2005", n=100, mean=3.5, sd=2.0, direction=""),
         result("t2_c", "trial2005", arm_role="control", n=100, mean=4.0, sd=2.0, direction=""),
-        result("t2_p", "trial2005", arm_role="comparison", p_value=0.04, direction="benefit",
-               arm_label="oral B12 vs placebo"),
-        result("c_p", "cohort2010", outcome="odi", arm_role="comparison", p_value=0.01,
-               direction="benefit", arm_label="B12 + NSAIDs vs NSAIDs"),
-        result("m_md", "meta2020", arm_role="comparison", effect_measure="MD", estimate=-0.8,
-               ci_low=-1.2, ci_high=-0.4, p_value=0.001, direction="benefit",
-               arm_label="B12 vs placebo"),
+        result(
+            "t2_p",
+            "trial2005",
+            arm_role="comparison",
+            p_value=0.04,
+            direction="benefit",
+            arm_label="oral B12 vs placebo",
+        ),
+        result(
+            "c_p",
+            "cohort2010",
+            outcome="odi",
+            arm_role="comparison",
+            p_value=0.01,
+            direction="benefit",
+            arm_label="B12 + NSAIDs vs NSAIDs",
+        ),
+        result(
+            "m_md",
+            "meta2020",
+            arm_role="comparison",
+            effect_measure="MD",
+            estimate=-0.8,
+            ci_low=-1.2,
+            ci_high=-0.4,
+            p_value=0.001,
+            direction="benefit",
+            arm_label="B12 vs placebo",
+        ),
     ]
     folder = write_evidence(tmp_path_factory.mktemp("ev") / "data", studies, results)
     ev = load(folder)
@@ -66,7 +118,10 @@ def _texts(ax) -> str:
 def test_is_review_and_primary_studies(constructed):
     assert summaries.is_review(constructed).tolist() == [False, False, False, True]
     assert list(summaries.primary_studies(constructed)["study_id"]) == [
-        "trial2001", "trial2005", "cohort2010"]
+        "trial2001",
+        "trial2005",
+        "cohort2010",
+    ]
 
 
 def test_a_review_never_appears_in_primary_study_charts(constructed):
@@ -140,8 +195,9 @@ def test_evidence_map_chart_says_no_result_in_legend_and_cells(constructed):
 
 
 def test_evidence_map_per_comparison(constructed):
-    t = summaries.evidence_map_table(constructed.studies, constructed.results,
-                                     comparison="b12_vs_placebo")
+    t = summaries.evidence_map_table(
+        constructed.studies, constructed.results, comparison="b12_vs_placebo"
+    )
     assert "Cohort 2010" not in "; ".join(t["labels"])
 
 
@@ -170,10 +226,12 @@ def test_forest_without_lower_is_better_has_no_favours_labels_and_a_note():
 
 def test_comparison_filter_in_forest_table(constructed):
     ev = constructed
-    res = ev.results.assign(comparison=np.where(ev.results["study_id"] == "trial2005",
-                                                "route_vs_route", None))
-    eff = summaries.forest_table(res, ev.studies, outcome="vas", measure="MD",
-                                 comparison="route_vs_route")
+    res = ev.results.assign(
+        comparison=np.where(ev.results["study_id"] == "trial2005", "route_vs_route", None)
+    )
+    eff = summaries.forest_table(
+        res, ev.studies, outcome="vas", measure="MD", comparison="route_vs_route"
+    )
     assert list(eff["study_id"]) == ["trial2005"]
     assert eff["intervention"].iloc[0] == "oral B12"
 
@@ -181,12 +239,22 @@ def test_comparison_filter_in_forest_table(constructed):
 def _synthetic(k: int) -> pd.DataFrame:
     rng = np.random.default_rng(k)
     est = rng.normal(-1, 1, k)
-    return pd.DataFrame({
-        "study_id": [f"s{i}" for i in range(k)], "label": [f"Study {i} 20{i % 25:02d}"
-                                                            for i in range(k)],
-        "estimate": est, "ci_low": est - 1, "ci_high": est + 1, "yi": est, "vi": 0.26,
-        "weight": rng.uniform(1, 5, k), "measure": "MD", "lower_is_better": True,
-        "comparison": "b12_vs_placebo", "kind": "study"})
+    return pd.DataFrame(
+        {
+            "study_id": [f"s{i}" for i in range(k)],
+            "label": [f"Study {i} 20{i % 25:02d}" for i in range(k)],
+            "estimate": est,
+            "ci_low": est - 1,
+            "ci_high": est + 1,
+            "yi": est,
+            "vi": 0.26,
+            "weight": rng.uniform(1, 5, k),
+            "measure": "MD",
+            "lower_is_better": True,
+            "comparison": "b12_vs_placebo",
+            "kind": "study",
+        }
+    )
 
 
 def _renderer(fig):
@@ -200,22 +268,26 @@ def _renderer(fig):
 
 def _overlaps(boxes) -> int:
     boxes = [b for b in boxes if b.width > 0]
-    return sum(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+    return sum(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
 
 
 @pytest.mark.parametrize(("k", "max_rows"), [(1, 30), (2, 30), (40, 30), (40, 40)])
 def test_forest_layout_has_no_colliding_labels(k, max_rows):
     eff = _synthetic(k)
     fig = Figure(figsize=(10, 6), layout="constrained")
-    ax = charts.forest_plot(eff, pooled=summaries.pooled_effect(eff), max_rows=max_rows,
-                            ax=fig.add_subplot())
+    ax = charts.forest_plot(
+        eff, pooled=summaries.pooled_effect(eff), max_rows=max_rows, ax=fig.add_subplot()
+    )
     renderer = _renderer(fig)
     for axes in fig.axes:
         labels = [t.get_window_extent(renderer) for t in axes.get_yticklabels() if t.get_text()]
         assert _overlaps(labels) == 0, (k, max_rows)
     title = ax.title.get_window_extent(renderer) if ax.get_title() else None
-    heads = [t.get_window_extent(renderer) for t in ax.texts if t.get_gid() in
-             ("favours-left", "favours-right")]
+    heads = [
+        t.get_window_extent(renderer)
+        for t in ax.texts
+        if t.get_gid() in ("favours-left", "favours-right")
+    ]
     assert _overlaps(heads) == 0
     if title is not None:
         assert not any(title.overlaps(h) for h in heads)
@@ -244,7 +316,9 @@ def test_forest_risk_of_bias_column():
 def test_albatross_shows_within_group_p_as_such(constructed):
     t = summaries.pvalue_table(constructed.results, constructed.studies)
     assert dict(zip(t["result_id"], t["p_scope"], strict=True)) == {
-        "t2_p": "between_group", "c_p": "within_group"}
+        "t2_p": "between_group",
+        "c_p": "within_group",
+    }
     ax = charts.albatross_plot(constructed)
     gids = [c.get_gid() for c in ax.collections]
     assert "p-not-between-group" in gids

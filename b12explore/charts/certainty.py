@@ -116,9 +116,9 @@ def synthesis_charts(evidence, *, caption: str = "") -> list:
     >>> [c.name for c in synthesis_charts(load())][:2]
     ['rob2-traffic-light', 'rob2-summary']
     """
+    from ..export.registry import SlideChart, slug
     from .bias import risk_of_bias_summary_chart, traffic_light_plot
     from .forest import forest_plot
-    from ..export.registry import SlideChart, slug
 
     def figure():
         fig = Figure(figsize=SIZES["16:9"], layout="constrained")
