@@ -58,6 +58,7 @@ from .bias import (
 )
 from .certainty import (
     CERTAINTY_SYMBOLS,
+    certainty_by_study,
     certainty_table,
     claims_certainty,
     clinical_questions,
@@ -105,6 +106,7 @@ __all__ = [
     "NO_RESULT",
     "P_SCOPES",
     "arms_for",
+    "certainty_by_study",
     "certainty_table",
     "claims_certainty",
     "clinical_questions",

@@ -19,6 +19,7 @@ from .reviews import is_review, optional_table
 
 __all__ = [
     "CERTAINTY_SYMBOLS",
+    "certainty_by_study",
     "certainty_table",
     "claims_certainty",
     "clinical_questions",
@@ -41,45 +42,54 @@ def _ids(text) -> list[str]:
     return [t.strip() for t in str(text).split(";") if t.strip()] if isinstance(text, str) else []
 
 
-def _effect(evidence, comparison: str, outcome: str) -> dict:
-    """Relative effect for one comparison x outcome from the results (None if none)."""
+def _effects(evidence):
+    """A function (comparison, outcome) -> relative effect, sharing one forest table per
+    outcome and measure (computed once per call of :func:`certainty_table`)."""
     from .findings import forest_outcomes, forest_table, pooled_effect
 
     options = forest_outcomes(evidence.results, evidence.studies)
-    options = options[(options["outcome"] == outcome).to_numpy()]
-    for row in options.itertuples():
-        t = forest_table(evidence.results, evidence.studies, outcome=outcome, measure=row.measure)
-        t = t[(t["comparison"] == comparison).to_numpy()]
-        studies = t[t["kind"] == "study"]
-        if len(studies) >= 2:
-            p = pooled_effect(studies)
-            ratio = row.measure in ("RR", "OR", "HR")
-            back = np.exp if ratio else float
-            return {
-                "measure": row.measure,
-                "estimate": back(p.estimate),
-                "ci_low": back(p.ci_low),
-                "ci_high": back(p.ci_high),
-                "effect_source": f"pooled from {len(studies)} studies (REML)",
-            }
-        pick = studies if len(studies) else t
-        if len(pick):
-            r = pick.iloc[0]
-            src = "one study" if r["kind"] == "study" else r["label"]
-            return {
-                "measure": row.measure,
-                "estimate": float(r["estimate"]),
-                "ci_low": float(r["ci_low"]),
-                "ci_high": float(r["ci_high"]),
-                "effect_source": src,
-            }
-    return {
-        "measure": None,
-        "estimate": np.nan,
-        "ci_low": np.nan,
-        "ci_high": np.nan,
-        "effect_source": "no estimate with a confidence interval reported",
-    }
+    tables: dict[tuple[str, str], pd.DataFrame] = {}
+
+    def effect(comparison: str, outcome: str) -> dict:
+        sub = options[(options["outcome"] == outcome) & (options["comparison"] == comparison)]
+        for row in sub.itertuples():
+            key = (outcome, row.measure)
+            if key not in tables:
+                tables[key] = forest_table(
+                    evidence.results, evidence.studies, outcome=outcome, measure=row.measure
+                )
+            t = tables[key]
+            t = t[(t["comparison"] == comparison).to_numpy()]
+            studies = t[t["kind"] == "study"]
+            if len(studies) >= 2:
+                p = pooled_effect(studies)
+                back = np.exp if row.measure in ("RR", "OR", "HR") else float
+                return {
+                    "measure": row.measure,
+                    "estimate": back(p.estimate),
+                    "ci_low": back(p.ci_low),
+                    "ci_high": back(p.ci_high),
+                    "effect_source": f"pooled from {len(studies)} studies (REML)",
+                }
+            pick = studies if len(studies) else t
+            if len(pick):
+                r = pick.iloc[0]
+                return {
+                    "measure": row.measure,
+                    "estimate": float(r["estimate"]),
+                    "ci_low": float(r["ci_low"]),
+                    "ci_high": float(r["ci_high"]),
+                    "effect_source": "one study" if r["kind"] == "study" else r["label"],
+                }
+        return {
+            "measure": None,
+            "estimate": np.nan,
+            "ci_low": np.nan,
+            "ci_high": np.nan,
+            "effect_source": "no estimate with a confidence interval reported",
+        }
+
+    return effect
 
 
 def _fmt(v: float) -> str:
@@ -115,6 +125,7 @@ def certainty_table(evidence) -> pd.DataFrame:
     reviews = set(studies.loc[is_review(studies).to_numpy(), "study_id"])
     present = set(studies["study_id"])
     rows = []
+    effect = _effects(evidence)
     for rec in raw.to_dict("records"):
         ids = [i for i in _ids(rec["study_ids"]) if i in present]
         if not ids:
@@ -131,7 +142,7 @@ def certainty_table(evidence) -> pd.DataFrame:
         total = n.reindex(ids).dropna()
         out["participants"] = int(total.sum()) if len(total) else pd.NA
         out["study_labels"] = "; ".join(labels.get(i, i) for i in ids)
-        eff = _effect(evidence, out["comparison"], out["outcome"])
+        eff = effect(out["comparison"], out["outcome"])
         out |= eff
         if eff["measure"] is not None:
             out["relative_effect"] = (
@@ -354,4 +365,44 @@ def clinical_questions(evidence) -> pd.DataFrame:
         if not hits:
             none = "No rated evidence in these tables answers this question."
             rows.append([question, scope, None, None, None, none, "", ""])
+    return pd.DataFrame(rows, columns=cols)
+
+
+def certainty_by_study(evidence) -> pd.DataFrame:
+    """The certainty ratings each study contributes to, for a study-table column.
+
+    Returns
+    -------
+    DataFrame
+        ``study_id, certainty`` (the lowest computed level among the study's rows),
+        ``ratings`` (text such as "very low: Pain VAS, ODI"); studies without a
+        rating are absent.
+
+    Examples
+    --------
+    >>> from b12explore import load
+    >>> t = certainty_by_study(load()).set_index("study_id")
+    >>> t.loc["dolor2009", "certainty"]
+    'low'
+    """
+    from ..style import pretty
+
+    cols = ["study_id", "certainty", "ratings"]
+    cert = certainty_table(evidence)
+    if cert.empty:
+        return pd.DataFrame(columns=cols)
+    order = ["very_low", "low", "moderate", "high"]
+    per: dict[str, list[tuple[str, str]]] = {}
+    for r in cert.itertuples():
+        for sid in _ids(r.study_ids):
+            per.setdefault(sid, []).append((r.computed, pretty(r.outcome)))
+    rows = []
+    for sid, items in per.items():
+        lowest = min((lvl for lvl, _ in items), key=order.index)
+        text = "; ".join(
+            f"{lvl.replace('_', ' ')}: {', '.join(o for level, o in items if level == lvl)}"
+            for lvl in order
+            if any(level == lvl for level, _ in items)
+        )
+        rows.append([sid, lowest, text])
     return pd.DataFrame(rows, columns=cols)
