@@ -80,7 +80,11 @@ def main() -> None:
         pooled = summaries.pooled_effect(eff)
         rows = draw_forest(eff, pooled)
         out["forest_plot"].append(
-            {"k": k, "rows_drawn": rows, "seconds": best(lambda e=eff: draw_forest(e, pooled))}
+            {
+                "k": k,
+                "rows_drawn": rows,
+                "seconds": best(lambda e=eff, p=pooled: draw_forest(e, p)),
+            }
         )
     print(json.dumps(out, indent=2))
 
