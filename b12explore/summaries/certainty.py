@@ -134,7 +134,7 @@ def certainty_table(evidence) -> pd.DataFrame:
         for col in ("comparison", "outcome", "certainty", "basis"):
             out[col] = None if pd.isna(rec[col]) else str(rec[col])
         randomised = bool(rec["randomised"])
-        downs = {d: int(str(rec[d])) for d in appraisal.GRADE_DOMAINS}
+        downs = {d: int(str(rec[f"{d}_downgrade"])) for d in appraisal.GRADE_DOMAINS}
         out["start"] = "high" if randomised else "low"
         out["computed"] = appraisal.grade_level(randomised, downs, int(str(rec["upgrade"])))
         primary = [i for i in ids if i not in reviews]
@@ -158,7 +158,7 @@ def certainty_table(evidence) -> pd.DataFrame:
 def _reasons(row) -> str:
     parts = []
     for d, name in _DOMAIN_NAMES.items():
-        step = int(str(row[d]))
+        step = int(str(row[f"{d}_downgrade"]))
         if step:
             parts.append(f"{name} {step:+d}: {row[d + '_reason']}")
     return " ".join(parts) if parts else "not downgraded"
