@@ -56,7 +56,8 @@ def direction_plot(
 
     ▲ benefit of the intervention, ◆ no difference (hollow ◆: mixed), ▼ harm;
     marker area is proportional to the study's participants and its colour is the
-    study's risk of bias. Primary studies only (reviews are never rows). A dagger
+    study's risk of bias (with an ``Evidence``: the overall RoB 2 / ROBINS-I
+    judgement computed from the domain tables; else the studies table's code). Primary studies only (reviews are never rows). A dagger
     (†) marks a direction that rests only on within-group or unclear tests
     (``p_scope``), not on a comparison between groups. Data:
     :func:`b12explore.summaries.direction_table`.
@@ -81,9 +82,18 @@ def direction_plot(
     >>> ev = load()
     >>> ax = charts.direction_plot(ev.studies, ev.results)
     """
+    appraised = {}
     if results is None:
-        studies, results = studies.studies, studies.results
+        evidence = studies
+        studies, results = evidence.studies, evidence.results
+        overall = summaries.risk_of_bias_overall(evidence)
+        appraised = dict(zip(overall["study_id"], overall["computed"], strict=True))
     table = summaries.direction_table(studies, results)
+    if appraised and len(table):
+        # per-domain appraisal (RoB 2 / ROBINS-I) replaces the studies table's single code
+        table = table.assign(
+            risk_of_bias=table["study_id"].map(appraised).fillna(table["risk_of_bias"])
+        )
     ax = new_axes(ax)
     title = "Direction of effect by study and outcome"
     if table.empty:
@@ -99,7 +109,7 @@ def direction_plot(
         part = table[table["direction"] == direction]
         if part.empty:
             continue
-        colors = [color_for("risk_of_bias", r) for r in part["risk_of_bias"]]
+        colors = [_rob_colour(r) for r in part["risk_of_bias"]]
         hollow = direction == "mixed"
         ax.scatter(
             part["outcome"].map(xpos),
@@ -138,8 +148,8 @@ def direction_plot(
     ]
     if len(flagged):
         handles.append(Line2D([], [], ls="", label="† within-group or unclear test only"))
-    present = [r for r in RISK_OF_BIAS_COLORS if r in set(table["risk_of_bias"])]
-    handles += patches([(f"RoB: {pretty(r)}", RISK_OF_BIAS_COLORS[r]) for r in present])
+    present = list(dict.fromkeys(table["risk_of_bias"]))
+    handles += patches([(f"RoB: {_rob_name(r)}", _rob_colour(r)) for r in present])
     for value in _size_examples(largest):
         size = math.sqrt(_marker_area(pd.Series([value]), largest)[0])
         handles.append(
@@ -279,6 +289,21 @@ def _n_ticks(low: float, high: float) -> list[float]:
         return inside if len(inside) <= 8 else inside[:: -(-len(inside) // 8)]
     mid = math.sqrt(low * high)
     return sorted({float(f"{low * 1.15:.2g}"), float(f"{mid:.2g}"), float(f"{high / 1.15:.2g}")})
+
+
+def _rob_colour(code: str) -> str:
+    """Colour of a risk-of-bias code: the studies table's codes, else RoB 2/ROBINS-I's."""
+    if code in RISK_OF_BIAS_COLORS:
+        return RISK_OF_BIAS_COLORS[code]
+    from .bias import JUDGEMENT_STYLE
+
+    return JUDGEMENT_STYLE[code][0] if code in JUDGEMENT_STYLE else color_for("risk_of_bias", code)
+
+
+def _rob_name(code: str) -> str:
+    from .bias import JUDGEMENT_STYLE
+
+    return JUDGEMENT_STYLE[code][2].lower() if code in JUDGEMENT_STYLE else pretty(code)
 
 
 def _point_key(marker: str, face: str, edge: str, label: str, **kw) -> Line2D:
