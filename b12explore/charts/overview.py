@@ -58,6 +58,9 @@ def slug(text: str) -> str:
 
 
 def _figure(size: str) -> Figure:
+    from ._inline import register_inline_display
+
+    register_inline_display()  # pictures in Jupyter without %matplotlib inline
     return Figure(figsize=SIZES[size], layout="constrained")
 
 
