@@ -159,3 +159,53 @@ def test_chart_cells_store_one_png_under_papermill(tmp_path: Path) -> None:
         str(path), str(out), cwd=str(REPO), progress_bar=False, kernel_name="python3"
     )
     _check_probe(nbformat.read(out, as_version=4))
+
+
+def _cleaner():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "clean_notebooks", REPO / "tools" / "clean_notebooks.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
+def test_committed_notebooks_are_already_clean(path: Path) -> None:
+    # `make notebooks` ends with tools/clean_notebooks.py; a committed notebook it would
+    # still change was saved some other way (with widget state or run timestamps)
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    assert _cleaner().clean(json.loads(json.dumps(nb))) == nb
+
+
+def test_cleaner_strips_widget_state_and_keeps_the_short_text() -> None:
+    view = "application/vnd.jupyter.widget-view+json"
+    nb = {
+        "metadata": {"widgets": {"state": {"x": 1}}},
+        "cells": [
+            {
+                "cell_type": "code",
+                "metadata": {"execution": {"iopub.status.idle": "2026"}},
+                "outputs": [
+                    {
+                        "output_type": "execute_result",
+                        "data": {view: {"model_id": "abc"}, "text/plain": "Explorer: run this"},
+                        "metadata": {},
+                    }
+                ],
+            }
+        ],
+    }
+    cleaned = _cleaner().clean(nb)
+    assert "widgets" not in cleaned["metadata"]
+    assert cleaned["cells"][0]["metadata"] == {}
+    assert cleaned["cells"][0]["outputs"][0]["data"] == {"text/plain": "Explorer: run this"}
+
+
+def test_make_notebooks_cleans_after_running() -> None:
+    makefile = (REPO / "Makefile").read_text(encoding="utf-8")
+    recipe = makefile.split("\nnotebooks:", 1)[1].split("\n\n", 1)[0]
+    assert "nbconvert" in recipe and "tools/clean_notebooks.py" in recipe
+    assert recipe.index("nbconvert") < recipe.index("tools/clean_notebooks.py")

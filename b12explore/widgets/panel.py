@@ -36,7 +36,10 @@ from .views import (
 if TYPE_CHECKING:  # pragma: no cover
     from ..io import Evidence
 
-__all__ = ["Explorer"]
+__all__ = ["Explorer", "SAVED_TEXT"]
+
+# The text a saved notebook shows in place of the widgets (and the text repr).
+SAVED_TEXT = "Explorer: run this cell to start the explorer."
 
 
 class Explorer:
@@ -208,7 +211,13 @@ class Explorer:
         )
 
     def _repr_mimebundle_(self, **kwargs):
-        return self.panel._repr_mimebundle_(**kwargs)
+        bundle = self.panel._repr_mimebundle_(**kwargs)
+        # What a saved notebook shows before the cell runs (no widget state is saved).
+        bundle["text/plain"] = SAVED_TEXT
+        return bundle
+
+    def __repr__(self) -> str:
+        return SAVED_TEXT
 
     # ------------------------------------------------------------ building
 
