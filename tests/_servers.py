@@ -214,12 +214,19 @@ def _port_open(url: str) -> bool:
 
 
 def start(
-    kind: str, notebook: Path | None, home: Path, env: dict[str, str] | None = None
+    kind: str,
+    notebook: Path | None,
+    home: Path,
+    env: dict[str, str] | None = None,
+    *,
+    lab_root: Path | None = None,
 ) -> Server:
     """Run ``make lab`` (kind ``"lab"``) or ``make dashboard`` (``"voila"``) on ``notebook``
     (``None``: the Makefile's defaults: Lab serves the repository and opens
     ``notebooks/explorer.ipynb``; Voilà serves that notebook). A ``notebook`` folder is
     served by Voilà as is, and by Lab as its root, opening ``explorer.ipynb`` in it.
+    ``lab_root`` (Lab only, with ``notebook=None``): serve that folder instead of the
+    repository, opening the default ``notebooks/explorer.ipynb`` in it.
 
     The server runs from the Python environment running the tests, in a new process group,
     on a free port of 127.0.0.1 with a random token; it is ready when this returns.
@@ -249,6 +256,8 @@ def start(
             command += [f"LAB_ROOT={folder}", f"NOTEBOOK={name}"]
         elif notebook is not None:
             command.append(f"NOTEBOOK={notebook}")
+        if lab_root is not None and notebook is None:
+            command.append(f"LAB_ROOT={lab_root}")
         log_path = home / f"{kind}-{port}.log"
         log_file = open(log_path, "wb")  # noqa: SIM115 - closed by Server.stop
         server_env = jupyter_env(home, token, env)
