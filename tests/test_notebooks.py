@@ -209,3 +209,107 @@ def test_make_notebooks_cleans_after_running() -> None:
     recipe = makefile.split("\nnotebooks:", 1)[1].split("\n\n", 1)[0]
     assert "nbconvert" in recipe and "tools/clean_notebooks.py" in recipe
     assert recipe.index("nbconvert") < recipe.index("tools/clean_notebooks.py")
+
+
+# --- narrative that stays true on a researcher's own data folder -------------------------
+
+
+def _two_responder_studies(folder: Path) -> Path:
+    """A copy of the shipped data with a second study reporting responders (made up:
+    test data only, never shipped)."""
+    import csv
+    import shutil
+
+    shutil.copytree(REPO / "data", folder)
+
+    def rewrite(name: str, add) -> None:
+        path = folder / name
+        with path.open(newline="", encoding="utf-8") as handle:
+            rows = list(csv.DictReader(handle))
+        fields = list(rows[0])
+        rows += add(rows)
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=fields)
+            writer.writeheader()
+            writer.writerows(rows)
+
+    def study(rows):
+        copy = dict(next(r for r in rows if r["study_id"] == "dolor2009"))
+        copy.update(study_id="testtrial2015", label="Test trial 2015", year="2015")
+        for key in ("doi", "pmid"):
+            if key in copy:
+                copy[key] = ""
+        return [copy]
+
+    def results(rows):
+        added = []
+        for row in rows:
+            if row["study_id"] == "dolor2009" and row["outcome"] == "responder":
+                copy = dict(row, study_id="testtrial2015")
+                copy["result_id"] = row["result_id"].replace("dolor2009", "testtrial2015")
+                if copy["events"]:
+                    copy["events"] = "40" if copy["arm_role"] == "intervention" else "30"
+                    copy["total"] = "100"
+                added.append(copy)
+        return added
+
+    rewrite("studies.csv", study)
+    rewrite("results.csv", results)
+    return folder
+
+
+def test_findings_narrative_stays_true_with_two_responder_studies(tmp_path: Path) -> None:
+    import papermill
+
+    from b12explore import load, summaries
+
+    data = _two_responder_studies(tmp_path / "data")
+    effects = summaries.forest_table(load(data), outcome="responder", measure="RR")
+    assert len(effects) == 2
+    out = tmp_path / "out.ipynb"
+    papermill.execute_notebook(
+        str(REPO / "notebooks" / "03_findings.ipynb"),
+        str(out),
+        parameters={"data_dir": str(data), "export_slides": False},
+        cwd=str(tmp_path),
+        progress_bar=False,
+        kernel_name="python3",
+    )
+    nb = nbformat.read(out, as_version=4)
+    text = "\n".join(
+        o.get("text", "") + json.dumps(o.get("data", {}))
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+    )
+    prose = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert "2 studies report responders. Pooled risk ratio" in text
+    assert "HKSJ interval with t(1) quantiles" in text
+    assert "PoolResult(" not in text
+    for stale in ("Only one study", "Only\none study", "k = 1", "One study ("):
+        assert stale not in text and stale not in prose
+    assert _pictures(nb.cells[-1]) == 0  # export_slides=False: no slide export
+
+
+def test_findings_notebook_as_committed_speaks_of_one_study() -> None:
+    # the shipped data has one responder study: the stored text says so, from the data
+    cells = _code_cells(REPO / "notebooks" / "03_findings.ipynb")
+    text = "".join(o.get("text", "") for c in cells for o in c.get("outputs", []))
+    assert "One study (DOLOR 2009) reports responders: risk ratio" in text
+    assert "PoolResult(" not in text
+
+
+def test_claims_notebook_shows_every_claim_and_reason_in_full() -> None:
+    import html
+
+    from b12explore import load
+
+    claims = load().claims
+    cells = _code_cells(REPO / "notebooks" / "04_claims.ipynb")
+    stored = "".join(
+        "".join(o.get("data", {}).get("text/html", "")) for c in cells for o in c["outputs"]
+    )
+    readable = html.unescape(re.sub(r"\s+", " ", stored))
+    for text in list(claims["claim"].unique()) + list(claims["note"].dropna()):
+        assert re.sub(r"\s+", " ", str(text)) in readable, str(text)[:60]
+    assert "white-space: normal" in stored
