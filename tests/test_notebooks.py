@@ -294,7 +294,7 @@ def test_findings_narrative_stays_true_with_two_responder_studies(tmp_path: Path
 def test_findings_notebook_as_committed_speaks_of_one_study() -> None:
     # the shipped data has one responder study: the stored text says so, from the data
     cells = _code_cells(REPO / "notebooks" / "03_findings.ipynb")
-    text = "".join(o.get("text", "") for c in cells for o in c.get("outputs", []))
+    text = "".join(_source({"source": o.get("text", "")}) for c in cells for o in c["outputs"])
     assert "One study (DOLOR 2009) reports responders: risk ratio" in text
     assert "PoolResult(" not in text
 
