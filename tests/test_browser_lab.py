@@ -124,3 +124,30 @@ def test_sample_sizes_notebook_shows_chart_images(page, tmp_path: Path, artifact
         page.screenshot(path=str(artifacts_dir / "lab-01_sample_sizes.png"))
     finally:
         server.stop()
+
+
+def test_voila_export_is_a_browser_download(page, tmp_path: Path, artifacts_dir: Path):
+    import zipfile
+
+    from _servers import copy_explorer_notebook
+
+    root = copy_explorer_notebook(tmp_path / "root")
+    server = start("voila", root / "explorer.ipynb", tmp_path / "jupyter")
+    try:
+        page.goto(f"{server.url}?token={server.token}")
+        wait_for_explorer(page)
+        assert page.locator(".b12-export-folder").is_hidden()  # no path can be typed
+        page.locator("button.b12-export").click()
+        link = page.locator(".b12-export-download a[download]")
+        link.wait_for(timeout=TIMEOUT_MS * 3)
+        with page.expect_download(timeout=TIMEOUT_MS) as download:
+            link.click()
+        saved = tmp_path / "download.zip"
+        download.value.save_as(saved)
+        assert download.value.suggested_filename == "b12explore-all-studies.zip"
+        names = zipfile.ZipFile(saved).namelist()
+        assert "all-studies/b12explore-slides.pptx" in names
+        assert not (root / "exports").exists()  # nothing written beside the notebook
+        page.screenshot(path=str(artifacts_dir / "voila-download.png"))
+    finally:
+        server.stop()
