@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 from broken_csv import (
     RESULT,
+    check_both_paths,
     columns,
     csv_line,
     make_folder,
@@ -37,9 +38,12 @@ DESIGNS = (
 
 
 def problems(folder) -> list[str]:
+    """The problems ``load`` reports; the column-wise and row-by-row paths must agree."""
     with pytest.raises(DataValidationError) as info:
         load(folder)
-    return [str(p) for p in info.value.problems]
+    found = [str(p) for p in info.value.problems]
+    assert check_both_paths(folder) == found
+    return found
 
 
 def lines_of(text: str) -> list[str]:
