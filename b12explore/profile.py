@@ -341,8 +341,8 @@ def unsafe_pattern(pattern: str) -> str | None:
                         "can take exponential time "
                         "(a repeated group that can start again inside itself)"
                     )
-            if inner_op is _C.BRANCH:
-                firsts = [_first(b)[0] for b in inner_av[1]]
+            if inner_op is _C.BRANCH:  # an empty alternative lets the next round start
+                firsts = [f | start if e else f for f, e in map(_first, inner_av[1])]
                 if any(a & b for i, a in enumerate(firsts) for b in firsts[i + 1 :]):
                     return "can take exponential time (repeated alternatives that overlap)"
     return None
