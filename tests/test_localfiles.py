@@ -37,7 +37,7 @@ def test_symlink_to_a_device_is_refused_without_reading(tmp_path):
 def test_fifo_is_never_opened(tmp_path):
     folder = make_folder(tmp_path)
     os.mkfifo(folder / "results.csv")
-    code = "import b12explore.cli as c; raise SystemExit(c.main(['validate', %r]))" % str(folder)
+    code = f"import b12explore.cli as c; raise SystemExit(c.main(['validate', {str(folder)!r}]))"
     out = subprocess.run(  # a regression would block: the timeout turns it into a failure
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=120
     )

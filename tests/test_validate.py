@@ -193,7 +193,8 @@ def test_duplicate_column_name(tmp_path):
 def test_wrong_type(tmp_path):
     folder = make_folder(tmp_path, studies=studies_text(study(1), study(2, n_enrolled="12a")))
     assert problems(folder) == [
-        'studies.csv, line 3, column "n_enrolled": expected an integer >= 1, got "12a"'
+        'studies.csv, line 3, column "n_enrolled": expected an integer between 1 and 10000000, '
+        'got "12a"'
     ]
 
 
@@ -240,7 +241,8 @@ def test_enum_without_close_match_has_no_suggestion(tmp_path):
 def test_zero_or_negative_counts(tmp_path, value):
     folder = make_folder(tmp_path, studies=studies_text(study(1, n_enrolled=value)))
     assert problems(folder) == [
-        f'studies.csv, line 2, column "n_enrolled": expected an integer >= 1, got "{value}"'
+        f'studies.csv, line 2, column "n_enrolled": expected an integer between 1 and 10000000, '
+        f'got "{value}"'
     ]
 
 
@@ -599,7 +601,8 @@ def test_large_file_caps_problems_and_memory_stays_bounded(tmp_path):
     found = report["problems"]
     assert len(found) == MAX_PER_COLUMN + 1
     assert (
-        found[0] == 'studies.csv, line 3, column "n_enrolled": expected an integer >= 1, got "x"'
+        found[0] == 'studies.csv, line 3, column "n_enrolled": expected an integer between 1 '
+        'and 10000000, got "x"'
     )
     assert found[-1] == (
         f'studies.csv, column "n_enrolled": ... and {LARGE_ROWS // 2 - 20} more problems in '
