@@ -19,6 +19,7 @@ from __future__ import annotations
 from ._base import EMPTY_NOTE
 from .bias import risk_of_bias_summary_chart, traffic_light_plot
 from .certainty import certainty_chart
+from .claims import VERDICT_COLORS, claim_verdict_chart
 from .findings import DIRECTION_MARKERS, albatross_plot, direction_plot
 from .forest import forest_plot
 from .maps import evidence_map, risk_of_bias_chart, timeline_chart
@@ -32,9 +33,11 @@ __all__ = [
     "DIRECTION_MARKERS",
     "EMPTY_NOTE",
     "SlideChart",
+    "VERDICT_COLORS",
     "albatross_plot",
     "certainty_chart",
     "chart_names",
+    "claim_verdict_chart",
     "delivery_feature_chart",
     "direction_plot",
     "evidence_map",

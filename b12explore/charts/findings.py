@@ -57,8 +57,8 @@ def direction_plot(
     ▲ benefit of the intervention, ◆ no difference (hollow ◆: mixed), ▼ harm;
     marker area is proportional to the study's participants and its colour is the
     study's risk of bias (with an ``Evidence``: the overall RoB 2 / ROBINS-I
-    judgement computed from the domain tables; else the studies table's code). Primary studies only (reviews are never rows). A dagger
-    (†) marks a direction that rests only on within-group or unclear tests
+    judgement computed from the domain tables; else the studies table's code).
+    Primary studies only (reviews are never rows). A dagger (†) marks a direction that rests only on within-group or unclear tests
     (``p_scope``), not on a comparison between groups. Data:
     :func:`b12explore.summaries.direction_table`.
 
@@ -141,10 +141,10 @@ def direction_plot(
     ax.tick_params(length=0)
     ax.set_title(title, loc="left")
     handles = [
-        Line2D([], [], marker="^", ls="", color="black", ms=12, label="▲ benefit"),
-        Line2D([], [], marker="D", ls="", color="black", ms=10, label="◆ no difference"),
-        Line2D([], [], marker="D", ls="", mfc="white", mec="black", mew=2, ms=10, label="◇ mixed"),
-        Line2D([], [], marker="v", ls="", color="black", ms=12, label="▼ harm"),
+        Line2D([], [], marker="^", ls="", color="black", ms=12, label="benefit"),
+        Line2D([], [], marker="D", ls="", color="black", ms=10, label="no difference"),
+        Line2D([], [], marker="D", ls="", mfc="white", mec="black", mew=2, ms=10, label="mixed"),
+        Line2D([], [], marker="v", ls="", color="black", ms=12, label="harm"),
     ]
     if len(flagged):
         handles.append(Line2D([], [], ls="", label="† within-group or unclear test only"))
