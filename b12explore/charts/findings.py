@@ -58,7 +58,8 @@ def direction_plot(
     marker area is proportional to the study's participants and its colour is the
     study's risk of bias (with an ``Evidence``: the overall RoB 2 / ROBINS-I
     judgement computed from the domain tables; else the studies table's code).
-    Primary studies only (reviews are never rows). A dagger (†) marks a direction that rests only on within-group or unclear tests
+    Primary studies only (reviews are never rows). A dagger (†) marks a direction
+    that rests only on within-group or unclear tests
     (``p_scope``), not on a comparison between groups. Data:
     :func:`b12explore.summaries.direction_table`.
 
