@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .view import IMAGE_FORMATS
+from .render import FORMATS as IMAGE_FORMATS
 
 ALL_FORMATS = (*IMAGE_FORMATS, "pptx")
 
