@@ -92,7 +92,8 @@ def safe_path(folder: str | os.PathLike, name: str, suffix: str = "") -> Path:
     Raises
     ------
     ValueError
-        If the resolved target is not inside ``folder`` (e.g. through a symlink).
+        If the resolved target is not inside ``folder`` (e.g. through a symlink), or
+        the target name is a symbolic link (it is never followed or replaced).
 
     Examples
     --------
@@ -100,9 +101,12 @@ def safe_path(folder: str | os.PathLike, name: str, suffix: str = "") -> Path:
     'x.png'
     """
     root = Path(folder).resolve()
-    target = (root / (safe_name(name) + suffix)).resolve()
+    plain = root / (safe_name(name) + suffix)
+    target = plain.resolve()
     if root not in target.parents:
         raise ValueError(f"export target {target} is not inside the export folder {root}")
+    if plain.is_symlink():
+        raise ValueError(f"export target {plain} is a link; remove it or choose another folder")
     return target
 
 
