@@ -19,8 +19,8 @@ from matplotlib.figure import Figure
 
 from .. import summaries
 from ..charts.findings import albatross_plot, direction_plot, forest_plot
-from ..charts.maps import evidence_map, risk_of_bias_chart, timeline_chart
-from ..charts.overview import evidence_overview, slide_figure
+from ..charts.maps import evidence_map, risk_of_bias_chart
+from ..charts.overview import evidence_overview, slide_figure, timeline_chart
 from ..charts.routes import delivery_feature_chart, route_form_chart
 from ..charts.sample_sizes import review_size_chart, sample_size_chart
 from ..style import pretty, slide_context
@@ -140,7 +140,7 @@ def _chart_specs(evidence) -> list[tuple[str, str, Callable, Callable]]:
         (
             "risk-of-bias",
             "Risk of bias",
-            lambda ax: risk_of_bias_chart(s, ax=ax),
+            lambda ax: risk_of_bias_chart(s, max_studies=SLIDE_ROWS, ax=ax),
             lambda: summaries.risk_of_bias_table(s),
         ),
     ]

@@ -218,14 +218,16 @@ def _fit_tick_labels(fig: Figure, width_in: float, restore: _Restore) -> None:
             if horizontal:
                 room = ax.get_position().width * width_in / len(labels)
             else:
-                room = 0.36 * width_in
+                room = 0.3 * width_in
             chars = max(6, int(room * 72 / (0.6 * size)))
             if all(len(ln) <= chars for v in labels for ln in v.split("\n")):
                 continue
             locs = list(axis.get_majorticklocs())
             old = (axis.get_major_locator(), axis.get_major_formatter())
             axis.set_major_locator(FixedLocator(locs))
-            axis.set_major_formatter(FixedFormatter([_fit_one(v, chars, horizontal) for v in labels]))
+            axis.set_major_formatter(
+                FixedFormatter([_fit_one(v, chars, horizontal) for v in labels])
+            )
             restore.undo.append(
                 (lambda o, a=axis: (a.set_major_locator(o[0]), a.set_major_formatter(o[1])), old)
             )
@@ -238,6 +240,42 @@ def _fit_one(label: str, chars: int, wrap: bool) -> str:
     if len(lines) > 2:
         lines = [lines[0], lines[1] + " " + " ".join(lines[2:])]
     return "\n".join(shorten(ln, chars) for ln in lines)
+
+
+def _legends_outside(fig: Figure, restore: _Restore) -> None:
+    """Move legends drawn inside their axes to the right of it (never over the data)."""
+    for ax in fig.axes:
+        legend = ax.get_legend()
+        if legend is None or not legend.get_visible() or not hasattr(legend, "_loc"):
+            continue
+        if tuple(legend.get_bbox_to_anchor().bounds) != tuple(ax.bbox.bounds):
+            continue  # the chart placed it itself
+        old_loc = legend._loc  # matplotlib keeps no public getter for the location code
+        legend.set_loc("upper left")
+        legend.set_bbox_to_anchor((1.01, 1.0), transform=ax.transAxes)
+        restore.undo.append(
+            (lambda loc, lg=legend: (lg.set_bbox_to_anchor(None), lg.set_loc(loc)), old_loc)
+        )
+
+
+def _clear_legends(fig: Figure, renderer: Any, restore: _Restore) -> None:
+    """Push a legend to the right of its axes past any text that runs out of the axes."""
+    for ax in fig.axes:
+        legend = ax.get_legend()
+        if legend is None or not legend.get_visible() or ax.bbox.width <= 0:
+            continue
+        anchor = legend.get_bbox_to_anchor()
+        if anchor.x0 < ax.bbox.x1 - 1:  # not a legend beside the axes
+            continue
+        right = max(
+            (t.get_window_extent(renderer).x1 for t in ax.texts if t.get_visible()),
+            default=ax.bbox.x1,
+        )
+        if right > anchor.x0:
+            x = (right - ax.bbox.x0) / ax.bbox.width + 0.01
+            old = getattr(legend, "_bbox_to_anchor", None)  # no public getter for the spec
+            legend.set_bbox_to_anchor((x, 1.0), transform=ax.transAxes)
+            restore.undo.append((lambda b, lg=legend: setattr(lg, "_bbox_to_anchor", b), old))
 
 
 def _keep_inside(
@@ -259,19 +297,46 @@ def _keep_inside(
             restore.set(t, "get_position", "set_position", (px + dx / w, py + dy / h))
 
 
+def _header_bottom(fig: Figure, renderer: Any) -> float | None:
+    """Lowest edge (figure fraction) of the figure-level texts in the top half."""
+    h = fig.bbox.height
+    lows = []
+    for t in fig.texts:
+        if not t.get_visible() or not t.get_text() or t.get_gid() == "slide-caption":
+            continue
+        bb = t.get_window_extent(renderer)
+        if (bb.y0 + bb.y1) / 2 > h / 2:
+            lows.append(bb.y0 / h)
+    return min(lows) if lows else None
+
+
+def _axes_ink(axes: list, renderer: Any, size_px: tuple[float, float]) -> tuple[float, ...]:
+    boxes = [ax.get_tightbbox(renderer) for ax in axes]
+    boxes = [b for b in boxes if b is not None]
+    w, h = size_px
+    return (
+        min(b.x0 for b in boxes) / w,
+        min(b.y0 for b in boxes) / h,
+        max(b.x1 for b in boxes) / w,
+        max(b.y1 for b in boxes) / h,
+    )
+
+
 def _fit_axes(fig: Figure, renderer: Any, safe: tuple[float, float, float, float]) -> None:
-    """Shrink the axes until the figure's ink lies inside ``safe`` (figure fractions)."""
-    w, h = fig.get_size_inches()
+    """Shrink the axes until their ink lies inside ``safe`` and below the header."""
     axes = [ax for ax in fig.axes if ax.get_visible()]
     if not axes:
         return
-    for _ in range(4):
-        bb = fig.get_tightbbox(renderer)  # inches
+    header = _header_bottom(fig, renderer)
+    top = min(safe[3], header - 0.012) if header is not None else safe[3]
+    size_px = (fig.bbox.width, fig.bbox.height)
+    for _ in range(5):
+        ink = _axes_ink(axes, renderer, size_px)
         over = (
-            max(0.0, safe[0] - bb.x0 / w),
-            max(0.0, safe[1] - bb.y0 / h),
-            max(0.0, bb.x1 / w - safe[2]),
-            max(0.0, bb.y1 / h - safe[3]),
+            max(0.0, safe[0] - ink[0]),
+            max(0.0, safe[1] - ink[1]),
+            max(0.0, ink[2] - safe[2]),
+            max(0.0, ink[3] - top),
         )
         if max(over) < 1e-4:
             return
@@ -287,6 +352,29 @@ def _fit_axes(fig: Figure, renderer: Any, safe: tuple[float, float, float, float
             ax.set_position(
                 [nx0 + (b.x0 - ux0) * sx, ny0 + (b.y0 - uy0) * sy, b.width * sx, b.height * sy]
             )
+
+
+def _thin_ticks(fig: Figure, renderer: Any, restore: _Restore) -> None:
+    """Drop every other tick label of an axis whose labels touch (large slide text)."""
+    from matplotlib.ticker import FixedLocator
+
+    for ax in fig.axes:
+        for axis, horizontal in ((ax.xaxis, True), (ax.yaxis, False)):
+            for _ in range(3):
+                texts = [t for t in axis.get_majorticklabels() if t.get_text().strip()]
+                boxes = sorted(
+                    (t.get_window_extent(renderer) for t in texts),
+                    key=lambda b: b.x0 if horizontal else b.y0,
+                )
+                touching = any(
+                    (a.x1 + 4 > b.x0) if horizontal else (a.y1 + 2 > b.y0)
+                    for a, b in zip(boxes, boxes[1:], strict=False)
+                )
+                locs = list(axis.get_majorticklocs())
+                if not touching or len(locs) < 3:
+                    break
+                restore.undo.append((axis.set_major_locator, axis.get_major_locator()))
+                axis.set_major_locator(FixedLocator(locs[::2]))
 
 
 class Layout:
@@ -391,6 +479,7 @@ def laid_out(
                 restore.set(t, "get_visible", "set_visible", False)
         _enlarge_fonts(fig, restore, MIN_SLIDE_PT)
         _fit_tick_labels(fig, w - 2 * margin, restore)
+        _legends_outside(fig, restore)
         cap_h = 0.0
         if caption:
             wrapped = wrap_lines(caption, w - 2 * margin, CAPTION_FONTSIZE, CAPTION_MAX_LINES)
@@ -421,7 +510,12 @@ def laid_out(
             fig.set_layout_engine(engine)
             fig.draw_without_rendering()  # runs the layout at this size and font
         fig.set_layout_engine("none")  # keep the positions just computed
+        _keep_inside(fig, renderer, safe, restore)  # the layout may have moved a suptitle
+        _clear_legends(fig, renderer, restore)
         _fit_axes(fig, renderer, safe)
+        _clear_legends(fig, renderer, restore)
+        _fit_axes(fig, renderer, safe)
+        _thin_ticks(fig, renderer, restore)
         yield Layout(fig, safe)
     finally:
         if text is not None:

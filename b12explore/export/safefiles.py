@@ -104,7 +104,8 @@ def safe_path(folder: str | os.PathLike, name: str, suffix: str = "") -> Path:
     plain = root / (safe_name(name) + suffix)
     target = plain.resolve()
     if root not in target.parents:
-        raise ValueError(f"export target {target} is not inside the export folder {root}")
+        via = f"{plain} leads to {target}, which" if target != plain else f"{target}"
+        raise ValueError(f"export target {via} is not inside the export folder {root}")
     if plain.is_symlink():
         raise ValueError(f"export target {plain} is a link; remove it or choose another folder")
     return target
