@@ -147,7 +147,7 @@ def evidence_overview(evidence, *, size: str = "16:9") -> Figure:
     """
     with slide_context(size):
         fig = slide_figure(size)
-        grid = fig.add_gridspec(2, 1, height_ratios=[1.2, 1])
+        grid = fig.add_gridspec(2, 1, height_ratios=[1.5, 1])
         top_left = sample_size_chart(
             evidence.studies, max_studies=4, ax=fig.add_subplot(grid[0, 0])
         )

@@ -162,9 +162,9 @@ def delivery_feature_chart(delivery_routes: pd.DataFrame, *, ax: Axes | None = N
         handles=patches(
             [(f"{SCORE_SYMBOLS[s]} {SCORE_LABELS[s][2:]}", SCORE_COLORS[s]) for s in present]
         ),
-        loc="upper center",
-        bbox_to_anchor=(0.5, 0),
-        ncols=3,
+        loc="upper left",
+        bbox_to_anchor=(1.02, 1.0),
         frameon=False,
+        title="For the patient",
     )
     return ax

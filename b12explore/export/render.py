@@ -278,6 +278,21 @@ def _clear_legends(fig: Figure, renderer: Any, restore: _Restore) -> None:
             restore.undo.append((lambda b, lg=legend: setattr(lg, "_bbox_to_anchor", b), old))
 
 
+def _wrap_wide_texts(fig: Figure, renderer: Any, width_in: float, restore: _Restore) -> None:
+    """Wrap (at most two lines, then ``…``) any title or note wider than the safe area."""
+    dpi = fig.dpi
+    texts = [t for t in fig.texts if t.get_gid() != "slide-caption"]
+    for ax in fig.axes:
+        texts += [c for c in ax.get_children() if c is ax.title or c in _title_texts(fig)]
+    for t in dict.fromkeys(texts):
+        if not t.get_visible() or not t.get_text():
+            continue
+        width = t.get_window_extent(renderer).width / dpi
+        if width > width_in:
+            wrapped = wrap_lines(t.get_text(), width_in * 0.95, t.get_fontsize(), 2)
+            restore.set(t, "get_text", "set_text", wrapped)
+
+
 def _keep_inside(
     fig: Figure, renderer: Any, safe: tuple[float, float, float, float], restore: _Restore
 ) -> None:
@@ -356,10 +371,12 @@ def _fit_axes(fig: Figure, renderer: Any, safe: tuple[float, float, float, float
 
 def _thin_ticks(fig: Figure, renderer: Any, restore: _Restore) -> None:
     """Drop every other tick label of an axis whose labels touch (large slide text)."""
-    from matplotlib.ticker import FixedLocator
+    from matplotlib.ticker import FixedLocator, ScalarFormatter
 
     for ax in fig.axes:
         for axis, horizontal in ((ax.xaxis, True), (ax.yaxis, False)):
+            if not isinstance(axis.get_major_formatter(), ScalarFormatter):
+                continue  # category labels are never dropped (they are fitted instead)
             for _ in range(3):
                 texts = [t for t in axis.get_majorticklabels() if t.get_text().strip()]
                 boxes = sorted(
@@ -499,6 +516,7 @@ def laid_out(
             text.set_in_layout(False)  # it sits below the safe area of the chart
         safe = (margin / w, (margin + cap_h) / h, 1 - margin / w, 1 - margin / h)
         renderer = fig.canvas.get_renderer()
+        _wrap_wide_texts(fig, renderer, w - 2 * margin, restore)
         _keep_inside(fig, renderer, safe, restore)
         grid_axes = [ax for ax in fig.axes if ax.get_subplotspec() is not None]
         if grid_axes:
