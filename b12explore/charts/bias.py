@@ -12,7 +12,7 @@ from matplotlib.axes import Axes
 
 from .. import summaries
 from ..style import GREY, LIGHT_GREY, OKABE_ITO
-from ._base import empty, new_axes, patches, wrap
+from ._base import axes_size_in, empty, new_axes, patches, wrap
 
 __all__ = [
     "JUDGEMENT_STYLE",
@@ -107,13 +107,16 @@ def traffic_light_plot(
     names = dict(zip(table["domain"], table["domain_label"], strict=False))
     xpos = {d: i for i, d in enumerate(domains)}
     ypos = {s: i for i, s in enumerate(studies)}
+    width, height = axes_size_in(ax, margins=(5.0, 2.4))
+    cell = 72 * min(width / max(len(domains), 1), height / max(len(studies), 1))
+    area = min(520.0, (0.8 * cell) ** 2)
     for row in table.itertuples():
         colour, symbol, _ = judgement_style(row.judgement)
         x, y = xpos[row.domain], ypos[row.label]
         ax.scatter(
             [x],
             [y],
-            s=520,
+            s=area,
             c=[colour],
             edgecolors="0.3",
             linewidths=1,
@@ -132,11 +135,16 @@ def traffic_light_plot(
     for spine in ax.spines.values():
         spine.set_visible(False)
     ax.set_title(title, loc="left", pad=24)
-    key = "; ".join(
-        f"{_short(names[d])} {names[d].split(' ', 1)[-1]}"
-        for d in domains
-        if d != "overall" and _short(names[d]) != names[d]
-    )
+    if tool == "AMSTAR 2":  # 16 items: name only the critical ones (labels in the descriptor)
+        key = "critical items " + ", ".join(
+            _short(names[d]) for d in domains if "(critical)" in names.get(d, "")
+        )
+    else:
+        key = "; ".join(
+            f"{_short(names[d])} {names[d].split(' ', 1)[-1]}"
+            for d in domains
+            if d != "overall" and _short(names[d]) != names[d]
+        )
     present = [j for j in JUDGEMENT_STYLE if j in set(table["judgement"])]
     handles = patches(
         [
@@ -158,7 +166,7 @@ def traffic_light_plot(
     ax.text(
         0,
         -0.03,
-        wrap(note + ". " + key, 130) if key else note,
+        wrap(note + ". " + key, 72) if key else note,
         transform=ax.transAxes,
         ha="left",
         va="top",
