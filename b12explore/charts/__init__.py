@@ -7,13 +7,15 @@ match" note. Numbers come from :mod:`b12explore.summaries`.
 
 Modules: ``sample_sizes`` (sample sizes, reviews), ``routes`` (route x form,
 delivery-route matrix), ``findings`` (direction, albatross, forest), ``maps``
-(evidence map, timeline, risk of bias), ``overview`` (overview slide,
+(evidence map, timeline, risk of bias), ``background`` (foods, risk groups,
+mechanisms, search flow), ``overview`` (overview slide,
 ``SlideChart``, ``slide_charts``).
 """
 
 from __future__ import annotations
 
 from ._base import EMPTY_NOTE
+from .background import food_sources_chart, mechanisms_chart, prisma_chart, risk_groups_chart
 from .findings import DIRECTION_MARKERS, albatross_plot, direction_plot, forest_plot
 from .maps import evidence_map, risk_of_bias_chart, timeline_chart
 from .overview import SlideChart, chart_names, evidence_overview, slide_charts
@@ -30,8 +32,12 @@ __all__ = [
     "direction_plot",
     "evidence_map",
     "evidence_overview",
+    "food_sources_chart",
     "forest_plot",
+    "mechanisms_chart",
+    "prisma_chart",
     "review_size_chart",
+    "risk_groups_chart",
     "risk_of_bias_chart",
     "route_form_chart",
     "sample_size_chart",
