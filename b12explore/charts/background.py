@@ -216,7 +216,7 @@ def mechanisms_chart(evidence, *, ax: Axes | None = None) -> Axes:
     --------
     >>> from b12explore import load
     >>> ax = mechanisms_chart(load())
-    >>> [t.get_text() for t in ax.get_xticklabels()][:2]
+    >>> [t.get_text().replace("\\n", " ") for t in ax.get_xticklabels()][:2]
     ['Human trial', 'Human observational']
     """
     table = mechanism_table(evidence)
@@ -269,8 +269,8 @@ def prisma_chart(evidence, *, ax: Axes | None = None) -> Axes:
     >>> log = pd.DataFrame({"hits": [8], "new_records": [8], "screened_out": [3],
     ...     "excluded_after_reading": [2], "used_for_existing_rows": [2], "included_new": [1]})
     >>> ax = prisma_chart(log)
-    >>> sorted(t.get_text().split("\\n")[-1] for t in ax.texts if t.get_gid() == "count")[:2]
-    ['n = 1', 'n = 2']
+    >>> sorted(t.get_text().split("\\n")[-1] for t in ax.texts if t.get_gid() == "count")
+    ['n = 0', 'n = 1', 'n = 2', 'n = 2', 'n = 3', 'n = 5', 'n = 8', 'n = 8']
     """
     flow = prisma_flow(evidence)
     ax = new_axes(ax, figsize=(13.333, 7.5))

@@ -107,8 +107,9 @@ def food_table(evidence_or_table) -> pd.DataFrame:
     Examples
     --------
     >>> from b12explore import load
-    >>> food_table(load()).iloc[0][["food", "mcg_per_serving", "percent_dv"]].tolist()
-    ['Beef liver, cooked, pan-fried', 70.7, 2944]
+    >>> first = food_table(load()).iloc[0]
+    >>> first["food"], float(first["mcg_per_serving"]), int(first["percent_dv"])
+    ('Beef liver, cooked, pan-fried', 70.7, 2944)
     """
     foods = background_table(evidence_or_table, "food_sources")
     cols = ["food", "serving", "mcg_per_serving", "percent_dv", "label", "source"]
