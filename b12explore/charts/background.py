@@ -323,11 +323,12 @@ def prisma_chart(evidence, *, ax: Axes | None = None) -> Axes:
     for stage, yc, x in bottom:
         box(x, yc, 3.2, stage, "#E3F4EC" if stage == "included_new" else "#FFF6E0")
     ax.annotate(
-        "", xy=(2.8, 1.58), xytext=(3.2, 3.82), arrowprops={"arrowstyle": "->", "color": "0.4"}
+        "", xy=(2.8, 1.58), xytext=(3.2, 2.4), arrowprops={"arrowstyle": "->", "color": "0.4"}
     )
     ax.annotate(
-        "", xy=(6.2, 1.58), xytext=(3.2, 3.82), arrowprops={"arrowstyle": "->", "color": "0.4"}
+        "", xy=(6.2, 1.58), xytext=(3.2, 2.4), arrowprops={"arrowstyle": "->", "color": "0.4"}
     )
+    ax.plot([3.2, 3.2], [3.82, 2.4], color="0.4", linewidth=1)  # stem below "Records read"
     ax.set_axis_off()
     ax.set_title(title, loc="left")
     return ax
