@@ -167,3 +167,13 @@ def test_background_charts_are_exported_with_their_sources(ev):
             if t.get_text().strip() and t.get_visible() and t.get_fontsize() < 14
         ]
         assert not small, (chart.name, small[:3])
+
+
+def test_evidence_types_follow_the_descriptor(ev):
+    assert ev.vocab.codes("evidence_type", "mechanisms") == sb.EVIDENCE_TYPES
+
+
+def test_mechanism_chart_labels_come_from_the_vocabulary(ev):
+    ax = cb.mechanisms_chart(ev)
+    labels = [t.get_text().replace("\n", " ") for t in ax.get_xticklabels()]
+    assert labels == [ev.vocab.label("evidence_type", c) for c in sb.EVIDENCE_TYPES]

@@ -13,7 +13,8 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.patches import FancyBboxPatch
 
-from ..style import GREY, LIGHT_GREY, OKABE_ITO, pretty
+from ..schema import shipped_vocabulary
+from ..style import GREY, LIGHT_GREY, OKABE_ITO
 from ..summaries.background import (
     EVIDENCE_TYPES,
     food_table,
@@ -37,12 +38,6 @@ EVIDENCE_TYPE_COLORS: dict[str, str] = {
     "human_observational": OKABE_ITO["bluishgreen"],
     "animal": OKABE_ITO["orange"],
     "review": OKABE_ITO["reddishpurple"],
-}
-_EVIDENCE_LABELS = {
-    "human_trial": "Human trial",
-    "human_observational": "Human observational",
-    "animal": "Animal experiments",
-    "review": "Review (no direct data)",
 }
 _MEASURES = {
     "mcg_per_serving": ("B12 per serving (µg, symmetric log scale)", "µg"),
@@ -239,7 +234,8 @@ def mechanisms_chart(evidence, *, ax: Axes | None = None) -> Axes:
             else "no study rows"
         )
         ax.text(xi + 0.18, yi, note, va="center", ha="left", fontsize=_small(ax), color="0.3")
-    ax.set_xticks(range(len(kinds)), [wrap(_EVIDENCE_LABELS.get(k, pretty(k)), 14) for k in kinds])
+    vocab = getattr(evidence, "vocab", None) or shipped_vocabulary()
+    ax.set_xticks(range(len(kinds)), [wrap(vocab.label("evidence_type", k), 14) for k in kinds])
     ax.set_yticks(y, [wrap(m, 40) for m in table["mechanism"]], fontsize=_small(ax))
     ax.set_xlim(-0.5, len(kinds) - 0.2)
     ax.set_ylim(len(y) - 0.5, -0.5)
