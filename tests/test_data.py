@@ -216,6 +216,9 @@ COPY_HOSTS = (
     "globalauthorid.com",
     "cyberleninka.ru",
     "chiro.org",
+    "researcher.life",
+    "scholarmate.com",
+    "elementfx.com",
 )
 # Publications for which no primary record could be found in the corpus: their copies are the
 # only source (documented in data/README.md, "Rows whose only source is a copy").
