@@ -27,6 +27,9 @@ DESIGNS = (
     "animal"
 )
 
+# the studies table's width follows the descriptor (the data pass adds columns)
+N_STUDY_COLUMNS = len(columns("studies"))
+
 
 def problems(folder) -> list[str]:
     with pytest.raises(DataValidationError) as info:
@@ -173,7 +176,7 @@ def test_duplicate_column_name(tmp_path):
         for i, line in enumerate(lines_of(studies_text()))
     )
     assert problems(make_folder(tmp_path, studies=text)) == [
-        'studies.csv, line 1, column "label": appears twice (columns 2 and 31)'
+        f'studies.csv, line 1, column "label": appears twice (columns 2 and {N_STUDY_COLUMNS + 1})'
     ]
 
 
@@ -357,13 +360,14 @@ def test_crlf_accepted_and_line_numbers_exact(tmp_path):
     assert ok.studies["in_article"].tolist() == [True, True]
 
 
-@pytest.mark.parametrize(("extra", "got"), [(",x", 31), ("", 29)])
+@pytest.mark.parametrize(("extra", "got"), [(",x", 1), ("", -1)])
 def test_ragged_rows(tmp_path, extra, got):
     lines = lines_of(studies_text(study(1), study(2)))
     row = lines[2].rstrip("\n")
     lines[2] = (row + extra if extra else row.rsplit(",", 1)[0]) + "\n"
     assert problems(make_folder(tmp_path, studies="".join(lines))) == [
-        f"studies.csv, line 3: expected 30 fields as in the header, got {got}"
+        f"studies.csv, line 3: expected {N_STUDY_COLUMNS} fields as in the header, "
+        f"got {N_STUDY_COLUMNS + got}"
     ]
 
 
@@ -372,8 +376,8 @@ def test_unclosed_quote_names_the_span(tmp_path):
     lines[1] = lines[1].replace("A trial", '"A trial', 1)
     (msg,) = problems(make_folder(tmp_path, studies="".join(lines)))
     assert msg == (
-        "studies.csv, line 2: expected 30 fields as in the header, got 5 (this row runs "
-        "from line 2 to line 3: a quote may be missing its closing quote)"
+        f"studies.csv, line 2: expected {N_STUDY_COLUMNS} fields as in the header, got 5 "
+        "(this row runs from line 2 to line 3: a quote may be missing its closing quote)"
     )
 
 
