@@ -54,17 +54,6 @@ STUDY = {
     "summary": "A test row.",
     "risk_of_bias": "some_concerns",
     "in_article": "true",
-    # columns added by the data pass (issue 12)
-    "authors": "Smith A",
-    "volume": "1",
-    "issue": "2",
-    "pages": "3-4",
-    "read_via": "",
-    "allocation": "randomised",
-    "n_studies_pooled": "",
-    "n_basis": "reported",
-    "comparison": "b12_vs_placebo",
-    "note": "",
 }
 
 RESULT = {

@@ -16,11 +16,8 @@ chart list (``SlideChart``, ``slide_charts``, ``chart_names``) lives in
 from __future__ import annotations
 
 from ._base import EMPTY_NOTE
-<<<<<<< HEAD
 from .background import food_sources_chart, mechanisms_chart, prisma_chart, risk_groups_chart
-=======
 from .claims import VERDICT_COLORS, claim_verdict_chart
->>>>>>> main
 from .findings import DIRECTION_MARKERS, albatross_plot, direction_plot, forest_plot
 from .maps import evidence_map, risk_of_bias_chart, timeline_chart
 from .overview import evidence_overview
