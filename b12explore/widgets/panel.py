@@ -226,7 +226,7 @@ class Explorer(_ControlsMixin, _DetailMixin):
         >>> sorted({p.suffix for p in written})
         ['.bib', '.csv', '.pdf', '.png', '.pptx', '.ris', '.svg']
         """
-        from ..slides import export_view
+        from ..export import export_view
 
         if len(self._filtered.studies) == 0:
             raise EmptySelectionError(EMPTY_MESSAGE)
