@@ -189,3 +189,11 @@ def test_saved_cell_shows_a_short_text_not_a_widget_repr(shipped):
     bundle = explorer._repr_mimebundle_()
     assert bundle["text/plain"] == SAVED_TEXT
     assert "application/vnd.jupyter.widget-view+json" in bundle
+
+
+def test_study_table_links_are_visibly_styled(shipped):
+    from b12explore.widgets.table import _TABLE_CSS
+
+    explorer = Explorer(shipped)
+    assert '<a class="b12-link" href="http' in explorer.table.value
+    assert "a.b12-link{color:" in _TABLE_CSS and "text-decoration:underline" in _TABLE_CSS
