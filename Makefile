@@ -15,7 +15,7 @@ ARGS ?=
 # Default folder of `make export` (ARGS="--out DIR" replaces it).
 OUT ?= exports/cli
 # Project-local Jupyter settings (news pop-up off); your own ~/.jupyter still applies.
-PROJECT_JUPYTER := $(CURDIR)/jupyter-config
+PROJECT_JUPYTER := $(CURDIR)/.jupyter-config
 
 .PHONY: lab test dashboard notebooks lint format bench validate export clean
 
@@ -69,7 +69,7 @@ notebooks: $(VENV)/.installed-test
 	cd notebooks && ../$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 		--ExecutePreprocessor.record_timing=False --ExecutePreprocessor.store_widget_state=False \
 		*.ipynb
-	$(BIN)/python tools/clean_notebooks.py notebooks/*.ipynb
+	$(BIN)/python .ci/clean_notebooks.py notebooks/*.ipynb
 
 validate: $(VENV)/.installed-lab
 	$(BIN)/python -m b12explore validate data

@@ -165,7 +165,7 @@ def _cleaner():
     import importlib.util
 
     spec = importlib.util.spec_from_file_location(
-        "clean_notebooks", REPO / "tools" / "clean_notebooks.py"
+        "clean_notebooks", REPO / ".ci" / "clean_notebooks.py"
     )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -174,7 +174,7 @@ def _cleaner():
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
 def test_committed_notebooks_are_already_clean(path: Path) -> None:
-    # `make notebooks` ends with tools/clean_notebooks.py; a committed notebook it would
+    # `make notebooks` ends with .ci/clean_notebooks.py; a committed notebook it would
     # still change was saved some other way (with widget state or run timestamps)
     nb = json.loads(path.read_text(encoding="utf-8"))
     assert _cleaner().clean(json.loads(json.dumps(nb))) == nb
@@ -207,8 +207,8 @@ def test_cleaner_strips_widget_state_and_keeps_the_short_text() -> None:
 def test_make_notebooks_cleans_after_running() -> None:
     makefile = (REPO / "Makefile").read_text(encoding="utf-8")
     recipe = makefile.split("\nnotebooks:", 1)[1].split("\n\n", 1)[0]
-    assert "nbconvert" in recipe and "tools/clean_notebooks.py" in recipe
-    assert recipe.index("nbconvert") < recipe.index("tools/clean_notebooks.py")
+    assert "nbconvert" in recipe and ".ci/clean_notebooks.py" in recipe
+    assert recipe.index("nbconvert") < recipe.index(".ci/clean_notebooks.py")
 
 
 # --- narrative that stays true on a researcher's own data folder -------------------------

@@ -9,7 +9,7 @@ notebook unchanged apart from real changes:
   widget that cannot be drawn without a kernel;
 - per-cell run timestamps (``metadata.execution``) are removed.
 
-Usage: ``python tools/clean_notebooks.py notebooks/*.ipynb``
+Usage: ``python .ci/clean_notebooks.py notebooks/*.ipynb``
 """
 
 from __future__ import annotations
