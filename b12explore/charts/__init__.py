@@ -9,14 +9,15 @@ Modules: ``sample_sizes`` (sample sizes, reviews), ``routes`` (route x form,
 delivery-route matrix), ``findings`` (direction, albatross), ``forest`` (forest
 plot), ``maps`` (evidence map, risk of bias), ``bias`` (RoB by domain: traffic
 lights, summary bars), ``certainty`` (GRADE summary of findings, synthesis slides),
-``overview`` (timeline, overview slide). The slide chart list (``SlideChart``,
-``slide_charts``, ``chart_names``) lives in :mod:`b12explore.export.registry` and is
-reachable here too.
+``background`` (foods, risk groups, mechanisms, search flow), ``overview`` (timeline,
+overview slide). The slide chart list (``SlideChart``, ``slide_charts``,
+``chart_names``) lives in :mod:`b12explore.export.registry` and is reachable here too.
 """
 
 from __future__ import annotations
 
 from ._base import EMPTY_NOTE
+from .background import food_sources_chart, mechanisms_chart, prisma_chart, risk_groups_chart
 from .bias import risk_of_bias_summary_chart, traffic_light_plot
 from .certainty import certainty_chart
 from .claims import VERDICT_COLORS, claim_verdict_chart
@@ -42,8 +43,12 @@ __all__ = [
     "direction_plot",
     "evidence_map",
     "evidence_overview",
+    "food_sources_chart",
     "forest_plot",
+    "mechanisms_chart",
+    "prisma_chart",
     "review_size_chart",
+    "risk_groups_chart",
     "risk_of_bias_chart",
     "risk_of_bias_summary_chart",
     "route_form_chart",
