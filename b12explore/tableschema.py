@@ -27,6 +27,7 @@ reference the tests compare against). Both give the same problems in the same or
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -288,7 +289,7 @@ class TableReader:
             if name not in columns:
                 typed[name] = F.empty_column(field, len(index))
                 continue
-            codes, uniques = records.columns[columns[name]]
+            codes, uniques = F.factorize(records.columns[columns[name]], field)
             out, status, stripped = F.type_column(
                 codes, uniques, field, self.missing, records.control
             )
@@ -321,7 +322,8 @@ class TableReader:
             self._problem(lines[i], name, field, stripped[codes[i]])
         self.log.count(self.file, name, len(where) - room)
         if F._is_text(field):
-            flag = np.fromiter((t[:1] in F.FORMULA_START for t in stripped), bool, len(stripped))
+            starts = map(str.startswith, stripped, itertools.repeat(F.FORMULA_START))
+            flag = np.fromiter(starts, bool, len(stripped))
             for i in np.flatnonzero(flag[codes] & (status == F.OK)):
                 self.formula.append((self.name, int(lines[i]), name, stripped[codes[i]], pos))
 
@@ -429,14 +431,18 @@ def check_foreign_keys(tables: dict[str, Table], name: str, res: dict, log: Prob
             continue
         sub = table.frame[cols].astype("object")
         sub = sub[sub.notna().all(axis=1)]
-        known = pd.MultiIndex.from_frame(target.frame[ref_cols].astype("object").dropna())
-        dangling = sub[~pd.MultiIndex.from_frame(sub).isin(known)] if len(sub) else sub
+        ref = target.frame[ref_cols].astype("object").dropna()
+        if len(cols) == 1:
+            dangling = sub[~sub.iloc[:, 0].isin(ref.iloc[:, 0]).to_numpy()]
+        else:
+            known = pd.MultiIndex.from_frame(ref)
+            dangling = sub[~pd.MultiIndex.from_frame(sub).isin(known)] if len(sub) else sub
         if dangling.empty:
             continue
         unread = _unread_keys(target, ref_cols)
         column = ", ".join(cols)
         skipped: dict[int, list[int]] = {}
-        choices = [str(k[0]) for k in known] if len(cols) == 1 else []
+        choices = [str(v) for v in ref.iloc[:, 0]] if len(cols) == 1 else []
         expected = f"a {', '.join(ref_cols)} listed in {target.file}"
         for line, values in zip(
             dangling.index, dangling.itertuples(index=False, name=None), strict=True
