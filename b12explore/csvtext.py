@@ -23,6 +23,8 @@ import io
 import numpy as np
 import pandas as pd
 
+from .fields import FORMULA_START
+
 __all__ = ["CONTROL", "FIELD_LIMIT", "CsvBroken", "Records", "split_fast", "split_rows"]
 
 #: Control characters refused in text cells (tab, LF and CR are allowed).
@@ -55,6 +57,7 @@ class Records:
     columns: list[tuple[np.ndarray, np.ndarray]]
     broken: list[tuple[int, int, list[str]]]
     control: bool  # the text holds control characters
+    formula: bool = True  # the text holds a character a formula-like cell starts with
 
 
 def _blank(row: list[str]) -> bool:
@@ -220,4 +223,5 @@ def split_fast(data: bytes, delimiter: str = ",", quotechar: str = '"') -> Recor
     header = list(frame.iloc[0]) if len(frame) else []
     lines = first[keep]
     cols = [frame[c].to_numpy(dtype=object)[keep[wide]] for c in frame.columns]
-    return Records(header, int(first[0]), lines.astype(np.int64), cols, broken, False)
+    formula = any(c.encode() in body for c in FORMULA_START)
+    return Records(header, int(first[0]), lines.astype(np.int64), cols, broken, False, formula)

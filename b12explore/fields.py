@@ -275,7 +275,7 @@ def _statuses(field, texts: list[str], missing: set[str], control: bool):
             status[i], values[i] = cell_status(field, parse, text, missing, control)
         return status, values
     if missing == {""}:
-        gone = np.fromiter(map(len, texts), np.int64, n) == 0
+        gone = np.asarray(texts, dtype=object) == "" if n else np.zeros(0, bool)
     else:
         gone = np.fromiter((t in missing for t in texts), bool, n)
     bad = np.zeros(n, bool)

@@ -172,7 +172,7 @@ def rule_arm_sizes(tables: dict[str, Table]) -> Iterator[Problem]:
     if arms.empty:
         return
     enrolled = pd.Series(_floats(studies, "n_enrolled").to_numpy(), index=studies["study_id"])
-    enrolled = enrolled[~enrolled.index.duplicated(keep="last")].to_dict()
+    enrolled = enrolled[~enrolled.index.duplicated(keep="last")]
     groups = arms.groupby(keys, sort=False, observed=True, dropna=False)
     total = groups["_size"].transform("sum")
     count = groups["_size"].transform("size")

@@ -297,7 +297,7 @@ class TableReader:
             checks.append((pos, name, field, codes, status, stripped))
         if self.fast:
             for check in checks:
-                self._check_column(records.lines, *check)
+                self._check_column(records.lines, records.formula, *check)
         else:
             self._check_rows(records.lines, checks)
         return pd.DataFrame(typed, index=index)
@@ -312,7 +312,7 @@ class TableReader:
         value, expected, message = found
         self.log.add(Problem(self.file, int(line), name, value, expected, message))
 
-    def _check_column(self, lines, pos, name, field, codes, status, stripped) -> None:
+    def _check_column(self, lines, formula, pos, name, field, codes, status, stripped) -> None:
         bad = status == F.BAD
         if self._required(name, field):
             bad |= status == F.MISSING
@@ -321,7 +321,7 @@ class TableReader:
         for i in where[:room]:
             self._problem(lines[i], name, field, stripped[codes[i]])
         self.log.count(self.file, name, len(where) - room)
-        if F._is_text(field):
+        if F._is_text(field) and formula:
             starts = map(str.startswith, stripped, itertools.repeat(F.FORMULA_START))
             flag = np.fromiter(starts, bool, len(stripped))
             for i in np.flatnonzero(flag[codes] & (status == F.OK)):
