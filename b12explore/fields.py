@@ -326,8 +326,8 @@ def type_column(
     --------
     >>> codes, uniques = factorize(np.array([" 3", "x", " 3", ""], object), {"type": "integer"})
     >>> typed, status, _ = type_column(codes, uniques, {"type": "integer"}, {""})
-    >>> list(typed), status.tolist()
-    [3, <NA>, 3, <NA>], [0, 2, 0, 1]
+    >>> typed.tolist(), status.tolist()
+    ([3, <NA>, 3, <NA>], [0, 2, 0, 1])
     """
     stripped = list(map(str.strip, uniques))
     status, values = _statuses(field, stripped, missing, control)
