@@ -58,8 +58,10 @@ def participants(studies: pd.DataFrame) -> pd.Series:
     return studies["n_enrolled"].astype("Int64").fillna(studies["n_analysed"].astype("Int64"))
 
 
-def primary_studies(studies: pd.DataFrame) -> pd.DataFrame:
-    """The human primary studies (see module notes).
+def primary_studies(studies) -> pd.DataFrame:
+    """The human primary studies (see module notes); reviews and animal studies are left out.
+
+    ``studies`` may be the studies table or an ``Evidence`` (its ``studies`` are used).
 
     Examples
     --------
@@ -67,6 +69,8 @@ def primary_studies(studies: pd.DataFrame) -> pd.DataFrame:
     >>> primary_studies(df)["design"].tolist()
     ['rct']
     """
+    if hasattr(studies, "studies"):
+        studies = studies.studies
     return studies[_codes(studies["design"]).isin(PRIMARY_DESIGNS)]
 
 
