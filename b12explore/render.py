@@ -17,6 +17,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import TYPE_CHECKING, Any
 
+from b12explore.textsafe import clean_svg  # absolute: this module may move (export/)
+
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
@@ -220,7 +222,7 @@ def render_figure(
             else:
                 buf = io.BytesIO()
                 fig.savefig(buf, format=fmt, dpi=dpi, metadata=_METADATA[fmt])
-                out[fmt] = buf.getvalue()
+                out[fmt] = clean_svg(buf.getvalue()) if fmt == "svg" else buf.getvalue()
             layout.freeze()  # the first format laid the figure out; the others reuse it
     return out
 
