@@ -14,6 +14,7 @@ from ._common import (
     _order,
     participants,
     primary_studies,
+    total,
 )
 from ._demo import _demo_results, _demo_studies  # noqa: F401 - docstring examples
 from .findings import direction_table
@@ -105,11 +106,10 @@ def evidence_map_table(studies: pd.DataFrame, results: pd.DataFrame | None = Non
     g = pairs.groupby(["route", "outcome"], sort=False)
     out = g.agg(
         studies=("study_id", "nunique"),
-        participants=("n", "sum"),
+        participants=("n", total),
         labels=("label", "; ".join),
     ).reset_index()
     out["finding"] = _predominant_by(pairs, ["route", "outcome"], "finding", out)
-    out["participants"] = out["participants"].astype(int)
     rrank = {r: i for i, r in enumerate(_order(pairs["route"], prim["route"]))}
     orank = {o: i for i, o in enumerate(out_order)}
     out = out.assign(_r=out["route"].map(rrank), _o=out["outcome"].map(orank))
