@@ -31,8 +31,10 @@ $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
 lab: $(VENV)/.installed-lab
 	$(BIN)/jupyter lab --no-browser --ip=$(HOST) --port=$(PORT) $(NOTEBOOK)
 
+# The b12explore Voila template (share/jupyter) serves every asset locally (works offline).
 dashboard: $(VENV)/.installed-lab
-	$(BIN)/voila --no-browser --token --Voila.ip=$(HOST) --port=$(PORT) $(NOTEBOOK)
+	JUPYTER_PATH="$(CURDIR)/share/jupyter$${JUPYTER_PATH:+:$$JUPYTER_PATH}" \
+	$(BIN)/voila --no-browser --token --template=b12explore --Voila.ip=$(HOST) --port=$(PORT) $(NOTEBOOK)
 
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check b12explore tests benchmarks
