@@ -18,14 +18,16 @@ from b12explore import charts, load, summaries
 BIG = 2**62
 RIGHT = 2 * BIG  # 9,223,372,036,854,775,808: one more than the int64 maximum
 RIGHT_TEXT = f"{RIGHT:,}"
+# required codes added by the data helper (explicit, whatever the factory defaults are)
+CODES = {"allocation": "randomised", "comparison": "b12_vs_placebo"}
 
 
 @pytest.fixture(scope="module")
 def huge(tmp_path_factory):
     folder = tmp_path_factory.mktemp("huge") / "data"
     rows = [
-        study("a2001", 2001, n_enrolled=BIG, n_analysed=BIG),
-        study("b2002", 2002, n_enrolled=BIG, n_analysed=BIG),
+        study("a2001", 2001, n_enrolled=BIG, n_analysed=BIG, **CODES),
+        study("b2002", 2002, n_enrolled=BIG, n_analysed=BIG, **CODES),
     ]
     return load(write_evidence(folder, rows))
 
@@ -67,9 +69,10 @@ def test_route_chart_total_label_is_right(huge):
 
 def test_export_works_and_csv_carries_the_right_number(huge, tmp_path):
     export = importlib.import_module("b12explore.export")
-    export_view = getattr(export, "export_view", None) or importlib.import_module(
-        "b12explore.slides"
-    ).export_view
+    export_view = (
+        getattr(export, "export_view", None)
+        or importlib.import_module("b12explore.slides").export_view
+    )
     written = export_view(huge, tmp_path / "out", formats=["png"], deck=True)
     assert any(p.suffix == ".pptx" for p in written)
     route_csv = [p for p in written if p.name.startswith("route-form") and p.suffix == ".csv"]

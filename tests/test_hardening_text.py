@@ -114,6 +114,25 @@ def test_categorical_tick_labels_made_at_draw_time_are_literal():
     assert DOLLARS in texts and NESTED in texts
 
 
+def test_control_characters_in_draw_time_tick_labels_are_dropped():
+    """Category labels are made by the formatter during the draw: cleaned there too."""
+    import io
+
+    import matplotlib
+
+    ax = _base.new_axes(None)
+    ax.bar(["a\x01b", "lone \ud800 surrogate", "c\x1bd"], [1, 2, 3])
+    formatter = ax.xaxis.get_major_formatter()
+    for fmt in ("svg", "png", "pdf"):
+        buf = io.BytesIO()
+        with matplotlib.rc_context(SVG_RC):
+            ax.figure.savefig(buf, format=fmt)  # raw savefig: no output-side cleaning
+        if fmt == "svg":
+            texts = svg_texts(buf.getvalue())
+            assert "ab" in texts and "lone  surrogate" in texts and "cd" in texts
+    assert ax.xaxis.get_major_formatter() is formatter  # the wrapper is only for the draw
+
+
 def test_every_slide_chart_renders_nasty_labels_literally(nasty):
     render_figure = _render_figure()
     built = charts.slide_charts(nasty)

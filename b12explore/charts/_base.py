@@ -7,6 +7,7 @@ import textwrap
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
+from matplotlib.ticker import Formatter
 
 EMPTY_NOTE = "no studies match"
 
@@ -151,12 +152,60 @@ def _draw_literal(fig, draw, renderer):
     from matplotlib import rcParams
 
     _make_literal(fig)
+    swapped = []
+    for ax in fig.get_axes():  # tick labels are (re)made from the formatters during the draw
+        for axis in ax._axis_map.values():
+            for ticker in (axis.major, axis.minor):
+                swapped.append((ticker, ticker.formatter))
+                ticker.formatter = _CleanFormatter(ticker.formatter)
     before = rcParams["text.parse_math"]
     rcParams["text.parse_math"] = False
     try:
         return draw(renderer)
     finally:
         rcParams["text.parse_math"] = before
+        for ticker, formatter in swapped:
+            ticker.formatter = formatter
+
+
+class _CleanFormatter(Formatter):
+    """Wraps a tick formatter for the duration of a draw: labels without control characters."""
+
+    def __init__(self, inner):
+        self.__dict__["_inner"] = inner
+
+    def __getattr__(self, name):
+        return getattr(self.__dict__["_inner"], name)
+
+    axis = property(lambda self: self._inner.axis, lambda self, v: self._inner.set_axis(v))
+    locs = property(lambda self: self._inner.locs, lambda self, v: setattr(self._inner, "locs", v))
+
+    def set_axis(self, axis):
+        self._inner.set_axis(axis)
+
+    def set_locs(self, locs):
+        self._inner.set_locs(locs)
+
+    def format_data(self, value):
+        return self._inner.format_data(value)
+
+    def format_data_short(self, value):
+        return self._inner.format_data_short(value)
+
+    def __call__(self, x, pos=None):
+        from ..textsafe import clean_text
+
+        return clean_text(self._inner(x, pos))
+
+    def format_ticks(self, values):
+        from ..textsafe import clean_text
+
+        return [clean_text(s) for s in self._inner.format_ticks(values)]
+
+    def get_offset(self):
+        from ..textsafe import clean_text
+
+        return clean_text(self._inner.get_offset())
 
 
 def literal_text(fig):
