@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import TYPE_CHECKING, Any
 
-from b12explore.textsafe import clean_svg  # absolute: this module may move (export/)
+from ..textsafe import clean_svg
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
