@@ -64,7 +64,7 @@ def attempt(area, name, fn, *, expect_error=False, check=None, limit=30.0, clear
     return record(area, name, "ok")
 
 
-def cli(args, *, timeout=120.0, env=None):
+def cli(args, *, timeout=120.0, env=None, cwd=None):
     """Run ``python -m b12explore ARGS``: (rc or None on hang, stdout, stderr)."""
     full_env = dict(os.environ, PYTHONPATH=str(REPO), **(env or {}))
     try:
@@ -74,7 +74,7 @@ def cli(args, *, timeout=120.0, env=None):
             text=True,
             timeout=timeout,
             env=full_env,
-            cwd=str(REPO),
+            cwd=str(cwd or REPO),
             stdin=subprocess.DEVNULL,
         )
     except subprocess.TimeoutExpired as exc:
