@@ -9,6 +9,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import Formatter
 
+from ._inline import register_inline_display
+
 EMPTY_NOTE = "no studies match"
 
 
@@ -17,6 +19,7 @@ def new_axes(ax: Axes | None, figsize: tuple[float, float] = (10.0, 6.0)) -> Axe
     if ax is not None:
         literal_text(ax.figure)
         return ax
+    register_inline_display()  # pictures in Jupyter without %matplotlib inline
     fig = Figure(figsize=figsize, layout="constrained")
     literal_text(fig)
     return fig.add_subplot()
