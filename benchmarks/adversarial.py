@@ -207,6 +207,7 @@ def text_attacks() -> None:
 
 def sum_attacks(tmp: Path) -> None:
     sys.path.insert(0, str(REPO / "tests"))
+    import pandas as pd
     from evidence_factory import study, write_evidence
 
     from b12explore import load, summaries
@@ -214,7 +215,10 @@ def sum_attacks(tmp: Path) -> None:
     big = 2**62
     codes = {"allocation": "randomised", "comparison": "b12_vs_placebo"}
     rows = [study(s, y, n_enrolled=big, **codes) for s, y in (("a2001", 2001), ("b2002", 2002))]
-    ev = load(write_evidence(tmp / "bigdata", rows))
+    write_evidence(tmp / "bigdata", rows)  # for the CLI: validation should refuse it
+    small = [study(s, y, n_enrolled=10, **codes) for s, y in (("a2001", 2001), ("b2002", 2002))]
+    ev = load(write_evidence(tmp / "smalldata", small))
+    ev.studies["n_enrolled"] = pd.array([big, big], dtype="Int64")  # past validation
     right = 2 * big
     attempt(
         "hardening",
