@@ -24,7 +24,7 @@ from b12explore.charts import _base
 
 DOLLARS = "Costs $5 and $10"
 MACRO = r"$\foo$ trial"
-NESTED = r"Root $\sqrt{$\sqrt{x}$}$ study"
+NESTED = r"$\sqrt{$\sqrt{x}$}$"  # short: long labels are truncated with an ellipsis
 CONTROL = "Ctrl\x01\x0b\x1b[31m\x00 title"
 NASTY = [DOLLARS, MACRO, NESTED, CONTROL, r"100% \$ sign", "a_b^c {x} #1 & <b>"]
 SVG_RC = {"svg.fonttype": "none", "svg.hashsalt": "t"}
