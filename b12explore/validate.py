@@ -50,6 +50,7 @@ __all__ = [
     "Checked",
     "ProblemLog",
     "check_package",
+    "check_value",
     "describe_field",
     "suggest",
 ]
@@ -233,6 +234,54 @@ def suggest(value: str, choices: Iterable[str]) -> str | None:
     if close:
         return next(c for c in choices if c.lower() == close[0])
     return None
+
+
+def check_value(
+    field: dict[str, Any], text: str, *, missing_values: Iterable[str] = ("",)
+) -> str | None:
+    """Check one cell as ``load()`` does; the problem in words, or None when valid.
+
+    The same per-value checks as reading a CSV (type, ``required``, ``enum``,
+    ``pattern``, ``minimum``/``maximum``), for one value typed in a form.
+
+    Parameters
+    ----------
+    field : dict
+        A Table Schema field from ``datapackage.json``.
+    text : str
+        The cell as it would be written (padding is trimmed, as when reading).
+    missing_values : iterable of str, default ("",)
+        The resource's ``missingValues``.
+
+    Returns
+    -------
+    str or None
+        ``'expected ..., got "..."'`` (with a "did you mean" for near-miss codes).
+
+    Examples
+    --------
+    >>> check_value({"name": "n", "type": "integer", "constraints": {"minimum": 1}}, "0")
+    'expected an integer >= 1, got "0"'
+    >>> check_value({"name": "d", "constraints": {"enum": ["rct"], "required": True}}, "")
+    'expected one of: rct (required), got an empty cell'
+    >>> check_value({"name": "d", "constraints": {"enum": ["rct"]}}, "RCT")
+    'expected one of: rct, got "RCT"; did you mean "rct"?'
+    >>> check_value({"name": "d", "type": "number"}, " 2.5 ") is None
+    True
+    """
+    text = str(text).strip()
+    expected = describe_field(field)
+    if text in {str(v).strip() for v in missing_values}:
+        if not _required(field):
+            return None
+        expected = "a value (required)" if expected == "a value" else expected + " (required)"
+        return str(Problem("", value="", expected=expected)).removeprefix(": ")
+    if _parser(field)(text) is not _INVALID:
+        return None
+    enum = field.get("constraints", {}).get("enum")
+    hint = suggest(text, enum) if enum else None
+    message = f'did you mean "{hint}"?' if hint else None
+    return str(Problem("", value=text, expected=expected, message=message)).removeprefix(": ")
 
 
 def _num(x: float) -> str:
