@@ -55,11 +55,11 @@ __all__ = [
 
 if TYPE_CHECKING:  # pragma: no cover
     from . import charts, claims, filters, meta, style, summaries
+    from .changes import diff
     from .errors import DataValidationError, Problem
     from .export import export_chart, export_charts, export_citations, export_deck
     from .filters import FilterState, apply_filters
     from .io import Evidence, load
-    from .changes import diff
     from .widgets import Explorer
     from .widgets.entry import EntryForm
 

@@ -69,7 +69,8 @@ def test_controls_follow_the_descriptor(folder):
     assert [code for _, code in s.controls["design"].options][1:] == list(
         s.infos["design"].field["constraints"]["enum"]
     )
-    assert s.infos["n_enrolled"].kind == "integer" and ">= 1" in s.controls["n_enrolled"].placeholder
+    assert s.infos["n_enrolled"].kind == "integer"
+    assert ">= 1" in s.controls["n_enrolled"].placeholder
     assert s.infos["source_url"].kind == "multi" and s.infos["source_url"].url
     assert s.infos["outcomes"].separator == ";"
     assert form.result.infos["study_id"].kind == "reference"
