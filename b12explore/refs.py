@@ -267,7 +267,9 @@ def _bibtex(text: str) -> list[dict[str, Any]]:
         block = decoded.failed_blocks[0]
         line = getattr(block, "start_line", None)
         where = f" (entry starting on line {line + 1})" if line is not None else ""
-        raise RefsError(f"broken BibTeX{where}: {getattr(block, 'error', '') or 'cannot parse'}")
+        error = str(getattr(block, "error", "") or "")
+        error = error or "cannot parse this entry (a missing closing brace or comma?)"
+        raise RefsError(f"broken BibTeX{where}: {error}; nothing imported")
     library = bibtexparser.parse_string(text, append_middleware=names)
     out = []
     for entry, plain, named in zip(decoded.entries, raw.entries, library.entries, strict=True):
