@@ -13,10 +13,11 @@ not a folder, no or broken ``datapackage.json``); the command line exits 2 for i
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import json
 from collections.abc import Iterable, Sequence
 
-__all__ = ["DataFolderError", "DataValidationError", "Problem", "show_value"]
+__all__ = ["DataFolderError", "DataValidationError", "Problem", "check_option", "show_value"]
 
 #: Values longer than this are cut in messages.
 MAX_SHOWN = 60
@@ -172,3 +173,41 @@ class DataFolderError(DataValidationError):
 
 def _rebuild(cls, problems, warnings, data_dir):
     return cls(problems, warnings=warnings, data_dir=data_dir)
+
+
+def check_option(name: str, value: object, choices: Sequence[object]) -> None:
+    """Raise ``ValueError`` unless ``value`` is one of ``choices`` (with a "did you mean").
+
+    The one check for keyword options (``by=``, ``measure=``, filter values, table
+    and field names) across the package, so that every message reads the same.
+
+    Parameters
+    ----------
+    name : str
+        The option's name, as the caller wrote it.
+    value : object
+        The value given.
+    choices : sequence
+        The allowed values, in the order to list them.
+
+    Examples
+    --------
+    >>> check_option("by", "route", ("route", "design"))
+    >>> check_option("by", "desing", ("route", "design"))
+    Traceback (most recent call last):
+    ...
+    ValueError: by: 'desing' is not one of route, design; did you mean 'design'?
+    """
+    try:
+        if value in choices:
+            return
+    except TypeError:  # unhashable value against a set-like
+        pass
+    listed = ", ".join(str(c) for c in choices) or "(none)"
+    message = f"{name}: {value!r} is not one of {listed}"
+    if isinstance(value, str):
+        text = {str(c).lower(): c for c in choices}
+        close = difflib.get_close_matches(value.lower(), list(text), n=1, cutoff=0.6)
+        if close:
+            message += f"; did you mean {text[close[0]]!r}?"
+    raise ValueError(message)

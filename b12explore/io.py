@@ -10,13 +10,15 @@ as NaN). It never writes into the data folder.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 from pathlib import Path
 
 import pandas as pd
 
-from .errors import DataValidationError
-from .schema import read_descriptor, repo_data_dir, resolve_data_dir
+from .errors import DataValidationError, check_option
+from .schema import Vocabulary, field_names, read_descriptor, repo_data_dir, resolve_data_dir
+from .schema import resources as descriptor_resources
 from .validate import check_package
 
 TABLES = (
@@ -75,6 +77,9 @@ class Evidence:
         Columns ``table``, ``line``, ``column``, ``value``: text cells starting with
         ``=``, ``+``, ``-`` or ``@``. They are kept as written; exports must neutralise
         them (spreadsheets would run them as formulas).
+    others : dict
+        Every other table the descriptor describes, by name; reach any table with
+        :meth:`table` or :attr:`tables`.
     """
 
     studies: pd.DataFrame
@@ -88,6 +93,54 @@ class Evidence:
     data_dir: Path | None = None
     warnings: tuple[str, ...] = ()
     formula_cells: pd.DataFrame = dataclasses.field(default_factory=_no_formula_cells, repr=False)
+    others: dict[str, pd.DataFrame] = dataclasses.field(default_factory=dict, repr=False)
+
+    @functools.cached_property
+    def vocab(self) -> Vocabulary:
+        """Codes, their order and labels, from the descriptor (see ``schema.Vocabulary``).
+
+        Examples
+        --------
+        >>> load().vocab.label("design", "rct")
+        'RCT'
+        """
+        return Vocabulary.from_descriptor(self.descriptor)
+
+    @property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Every table by name: the descriptor's resources in order, then any others.
+
+        Examples
+        --------
+        >>> list(load().tables)[:2]
+        ['studies', 'results']
+        """
+        names = [*descriptor_resources(self.descriptor), *TABLES, *self.others]
+        return {name: self.table(name) for name in dict.fromkeys(names)}
+
+    def table(self, name: str) -> pd.DataFrame:
+        """One table by name: any resource of the descriptor.
+
+        An optional table that is absent (or not described) is an empty frame with
+        the schema's columns.
+
+        Raises
+        ------
+        ValueError
+            For a name that is no table, with a "did you mean".
+
+        Examples
+        --------
+        >>> load().table("studies").equals(load().studies)
+        True
+        """
+        if name in TABLES:
+            return getattr(self, name)
+        if name in self.others:
+            return self.others[name]
+        described = descriptor_resources(self.descriptor)
+        check_option("table", name, [*TABLES, *described, *self.others])
+        return pd.DataFrame(columns=field_names(described[name]))
 
     @property
     def version(self) -> str:
@@ -109,8 +162,15 @@ class Evidence:
         raise KeyError(table)
 
     def replace(self, **tables: pd.DataFrame) -> Evidence:
-        """A copy with some tables replaced (the frames are not copied)."""
-        return dataclasses.replace(self, **tables)
+        """A copy with some tables replaced (the frames are not copied).
+
+        Any table name is accepted (fields and other tables alike).
+        """
+        fields = {k: v for k, v in tables.items() if k in TABLES}
+        others = {k: v for k, v in tables.items() if k not in TABLES}
+        if others:
+            fields["others"] = {**self.others, **others}
+        return dataclasses.replace(self, **fields)
 
 
 def load(data_dir: str | os.PathLike | None = None) -> Evidence:
@@ -159,13 +219,16 @@ def load(data_dir: str | os.PathLike | None = None) -> Evidence:
             frames[name] = pd.DataFrame()
         else:
             frames[name] = table.frame.reset_index(drop=True)
-    for name in checked.tables:
-        if name not in TABLES:
-            warnings.append(f"table {name!r} is checked but not used by the explorer")
+    others = {
+        name: table.frame.reset_index(drop=True)
+        for name, table in checked.tables.items()
+        if name not in TABLES
+    }
     return Evidence(
         **frames,
         descriptor=descriptor,
         data_dir=folder,
         warnings=tuple(warnings),
         formula_cells=checked.formula_cells,
+        others=others,
     )

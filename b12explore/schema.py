@@ -7,32 +7,45 @@ supported: field types ``string``, ``integer``, ``number``, ``boolean``; constra
 (single or composite), ``foreignKeys``, ``missingValues`` and ``trueValues`` /
 ``falseValues`` (defaults as in Frictionless). Anything else in a field is an error
 here rather than silently ignored.
+
+The descriptor is also the project's one vocabulary (:class:`Vocabulary`): a coded
+field lists its codes in display order in ``constraints.enum`` and may give display
+labels in the field property ``enumLabels`` (``{"code": "Label"}``). Filters,
+controls, command-line choices, summaries and charts read codes and labels from
+there, so a code added to the descriptor works everywhere without a code change.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import math
 import os
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from .errors import DataFolderError, Problem
+from .errors import DataFolderError, Problem, check_option
 
 __all__ = [
     "DESCRIPTOR",
     "ENV_VAR",
     "TYPES",
+    "Vocabulary",
     "field_names",
     "read_descriptor",
     "repo_data_dir",
     "resolve_data_dir",
     "resources",
+    "shipped_vocabulary",
 ]
 
 DESCRIPTOR = "datapackage.json"
 ENV_VAR = "B12EXPLORE_DATA"
 TYPES = ("string", "integer", "number", "boolean")
 CONSTRAINTS = {"required", "unique", "enum", "minimum", "maximum", "pattern"}
+#: What a missing code is called in every label.
+NOT_REPORTED = "not reported"
 TRUE_VALUES = ("true", "True", "TRUE", "1")
 FALSE_VALUES = ("false", "False", "FALSE", "0")
 
@@ -222,6 +235,11 @@ def _check_field(field: dict, name: str, where: str):
         yield Problem(name, message=f"{where}: unsupported constraints {sorted(unknown)}")
     elif "enum" in constraints and not isinstance(constraints["enum"], list):
         yield Problem(name, message=f"{where}: enum must be a list")
+    elif "enumLabels" in field and not _labels_ok(field["enumLabels"], constraints.get("enum")):
+        yield Problem(
+            name,
+            message=f"{where}: enumLabels must map codes of the enum to text labels",
+        )
     elif any(
         isinstance(constraints.get(k), bool) or not isinstance(constraints.get(k, 0), int | float)
         for k in ("minimum", "maximum")
@@ -234,3 +252,211 @@ def _check_field(field: dict, name: str, where: str):
             re.compile(constraints["pattern"])
         except (re.error, TypeError) as exc:
             yield Problem(name, message=f"{where}: pattern is not a valid regex ({exc})")
+
+
+def _labels_ok(labels: Any, enum: Any) -> bool:
+    if not isinstance(labels, dict) or not isinstance(enum, list):
+        return False
+    codes = {str(c) for c in enum}
+    return all(k in codes and isinstance(v, str) for k, v in labels.items())
+
+
+# --------------------------------------------------------------------------- vocabulary
+
+
+def readable(code: object) -> str:
+    """A readable form of a code without a label: ``"nasal_spray"`` -> ``"Nasal spray"``.
+
+    Missing values (``None``, NaN, ``pd.NA``) read ``"not reported"``.
+
+    Examples
+    --------
+    >>> readable("nasal_spray"), readable(None)
+    ('Nasal spray', 'not reported')
+    """
+    if _missing(code):
+        return NOT_REPORTED
+    return str(code).replace("_", " ").capitalize()
+
+
+def _missing(value: object) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float):
+        return math.isnan(value)
+    return type(value).__name__ in ("NAType", "NaTType")
+
+
+@dataclasses.dataclass(frozen=True)
+class Vocabulary:
+    """The codes, their order and display labels, as the descriptor declares them.
+
+    A *coded field* is a string field with ``constraints.enum``. Its codes keep the
+    enum's order (the display order everywhere); its labels come from the field
+    property ``enumLabels`` and fall back to :func:`readable`. Fields are named
+    without their table: a field name used by several tables (``route`` in
+    ``studies`` and ``delivery_routes``) has the union of their codes, in
+    descriptor order, unless a table is named.
+
+    Parameters
+    ----------
+    enums : mapping
+        ``{table: {field: (code, ...)}}`` in descriptor order.
+    labels : mapping
+        ``{field: {code: label}}``.
+    titles : mapping
+        ``{field: title}`` (the field's ``title``, when given).
+
+    Examples
+    --------
+    >>> vocab = Vocabulary.from_descriptor(read_descriptor(repo_data_dir()))
+    >>> vocab.codes("route", "studies")[:2]
+    ('intramuscular', 'oral')
+    >>> vocab.label("design", "rct"), vocab.label("route", "nasal_spray")
+    ('RCT', 'Nasal spray')
+    """
+
+    enums: Mapping[str, Mapping[str, tuple[str, ...]]] = dataclasses.field(default_factory=dict)
+    labels: Mapping[str, Mapping[str, str]] = dataclasses.field(default_factory=dict)
+    titles: Mapping[str, str] = dataclasses.field(default_factory=dict)
+
+    @classmethod
+    def from_descriptor(cls, descriptor: Mapping[str, Any]) -> Vocabulary:
+        """The vocabulary of a parsed ``datapackage.json``.
+
+        Examples
+        --------
+        >>> d = {"resources": [{"name": "t", "schema": {"fields": [{"name": "f",
+        ...      "constraints": {"enum": ["a_b", "c"]}, "enumLabels": {"c": "Cee"}}]}}]}
+        >>> v = Vocabulary.from_descriptor(d)
+        >>> v.codes("f"), v.label("f", "a_b"), v.label("f", "c")
+        (('a_b', 'c'), 'A b', 'Cee')
+        """
+        enums: dict[str, dict[str, tuple[str, ...]]] = {}
+        labels: dict[str, dict[str, str]] = {}
+        titles: dict[str, str] = {}
+        for res in descriptor.get("resources", []):
+            for field in res.get("schema", {}).get("fields", []):
+                name = field.get("name")
+                if "title" in field:
+                    titles.setdefault(name, str(field["title"]))
+                enum = field.get("constraints", {}).get("enum")
+                if field.get("type", "string") != "string" or not isinstance(enum, list):
+                    continue
+                enums.setdefault(res["name"], {})[name] = tuple(str(c) for c in enum)
+                known = labels.setdefault(name, {})
+                for code, label in (field.get("enumLabels") or {}).items():
+                    known.setdefault(str(code), str(label))
+        return cls(enums, labels, titles)
+
+    def fields(self) -> tuple[str, ...]:
+        """The coded fields, in descriptor order (each name once).
+
+        Examples
+        --------
+        >>> Vocabulary({"t": {"a": ("x",), "b": ("y",)}, "u": {"a": ("z",)}}).fields()
+        ('a', 'b')
+        """
+        return tuple(dict.fromkeys(f for table in self.enums.values() for f in table))
+
+    def codes(self, field: str, table: str | None = None) -> tuple[str, ...]:
+        """The codes of ``field`` in display (enum) order.
+
+        Parameters
+        ----------
+        field : str
+            A coded field, e.g. ``"route"``.
+        table : str, optional
+            Only this table's enum (else the union over tables, in descriptor order).
+
+        Raises
+        ------
+        ValueError
+            When the field (or table) has no codes, with a "did you mean".
+
+        Examples
+        --------
+        >>> v = Vocabulary({"s": {"route": ("oral", "im")}, "d": {"route": ("oral", "nasal")}})
+        >>> v.codes("route"), v.codes("route", "d")
+        (('oral', 'im', 'nasal'), ('oral', 'nasal'))
+        >>> v.codes("rout")
+        Traceback (most recent call last):
+        ...
+        ValueError: field: 'rout' is not one of route; did you mean 'route'?
+        """
+        if table is not None:
+            check_option("table", table, tuple(self.enums))
+            check_option("field", field, tuple(self.enums[table]))
+            return self.enums[table][field]
+        check_option("field", field, self.fields())
+        found = (t[field] for t in self.enums.values() if field in t)
+        return tuple(dict.fromkeys(c for codes in found for c in codes))
+
+    def label(self, field: str, code: object) -> str:
+        """The display label of ``code`` in ``field``.
+
+        ``enumLabels`` when the descriptor gives one, else :func:`readable` (so an
+        unknown field or code still reads well); missing values read "not reported".
+
+        Examples
+        --------
+        >>> Vocabulary(labels={"design": {"rct": "RCT"}}).label("design", "rct")
+        'RCT'
+        >>> Vocabulary().label("design", float("nan"))
+        'not reported'
+        """
+        if _missing(code):
+            return NOT_REPORTED
+        text = str(code)
+        return self.labels.get(field, {}).get(text) or readable(text)
+
+    def labels_for(self, field: str, codes: Iterable[object]) -> list[str]:
+        """:meth:`label` of each code (one lookup per distinct code).
+
+        Examples
+        --------
+        >>> Vocabulary(labels={"r": {"im": "IM"}}).labels_for("r", ["im", "oral", "im"])
+        ['IM', 'Oral', 'IM']
+        """
+        seen: dict[object, str] = {}
+        out = []
+        for code in codes:
+            key = NOT_REPORTED if _missing(code) else str(code)
+            if key not in seen:
+                seen[key] = self.label(field, code)
+            out.append(seen[key])
+        return out
+
+    def title(self, field: str) -> str:
+        """The field's ``title`` in the descriptor, else a readable form of its name.
+
+        Examples
+        --------
+        >>> Vocabulary(titles={"b12_form": "B12 form"}).title("b12_form")
+        'B12 form'
+        """
+        return self.titles.get(field) or readable(field)
+
+
+_SHIPPED: dict[str, Vocabulary] = {}
+
+
+def shipped_vocabulary() -> Vocabulary:
+    """The vocabulary of the default data folder (``$B12EXPLORE_DATA`` or ``data/``).
+
+    For functions called on bare tables without an ``Evidence`` (whose
+    ``evidence.vocab`` should be preferred). Read once per folder; an empty
+    vocabulary (readable labels only) when no data folder can be found.
+
+    Examples
+    --------
+    >>> shipped_vocabulary().label("outcome", "vas")
+    'Pain VAS'
+    """
+    folder = os.environ.get(ENV_VAR) or str(repo_data_dir())
+    if folder not in _SHIPPED:
+        try:
+            _SHIPPED[folder] = Vocabulary.from_descriptor(read_descriptor(folder))
+        except DataFolderError:
+            _SHIPPED[folder] = Vocabulary()
+    return _SHIPPED[folder]

@@ -12,6 +12,7 @@ only inside that function, so importing this module is cheap.
 from __future__ import annotations
 
 import contextlib
+import zlib
 from collections.abc import Iterator
 
 #: Okabe & Ito (2008) "Color Universal Design" palette.
@@ -38,7 +39,6 @@ ROUTE_COLORS: dict[str, str] = {
     "oral": _P["orange"],
     "intravenous": _P["reddishpurple"],
     "sublingual": _P["bluishgreen"],
-    "nasal": _P["skyblue"],
     "mixed": _P["vermillion"],
     "not_reported": GREY,
 }
@@ -118,16 +118,21 @@ _LABELS = {
 }
 
 
-def color_for(kind: str, category: object) -> str:
-    """The fixed colour of a schema category.
+def color_for(field: str, code: object) -> str:
+    """The fixed colour of a code of a coded field.
+
+    Known codes have the colours above. A code this module has never seen (a
+    researcher's own route, design, ...) gets a stable colour-blind-safe colour: the
+    code's CRC-32 picks an Okabe–Ito colour, preferring those the field does not
+    already use, so it is the same colour in every chart and every session.
 
     Parameters
     ----------
-    kind : str
-        ``"route"``, ``"design"``, ``"b12_form"``, ``"finding"``, ``"direction"`` or
-        ``"risk_of_bias"``.
-    category : object
-        A category value; unknown or missing values get grey.
+    field : str
+        The coded field, e.g. ``"route"``, ``"design"``, ``"b12_form"``,
+        ``"finding"``, ``"direction"``, ``"risk_of_bias"`` (or any other name).
+    code : object
+        A code; missing values (``None``, NaN) are grey.
 
     Returns
     -------
@@ -140,8 +145,19 @@ def color_for(kind: str, category: object) -> str:
     '#E69F00'
     >>> color_for("route", None)
     '#999999'
+    >>> color_for("route", "nasal_spray") == color_for("route", "nasal_spray")
+    True
     """
-    return _COLOR_MAPS[kind].get(str(category), GREY)
+    if code is None or code != code or type(code).__name__ == "NAType":
+        return GREY
+    known = _COLOR_MAPS.get(field, {})
+    text = str(code)
+    if text in known:
+        return known[text]
+    used = set(known.values())
+    free = [c for k, c in OKABE_ITO.items() if k != "black" and c not in used]
+    choices = free or [c for k, c in OKABE_ITO.items() if k != "black"]
+    return choices[zlib.crc32(text.encode("utf-8")) % len(choices)]
 
 
 def pretty(value: object) -> str:

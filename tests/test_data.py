@@ -131,7 +131,12 @@ def test_ci_brackets_estimate():
 def test_comparison_rows_have_direction_and_statistic():
     for i, row in enumerate(_rows("results"), start=2):
         if row["arm_role"] == "comparison":
-            assert row["direction"], f"results.csv line {i}: comparison without direction"
+            assert row["p_scope"], f"results.csv line {i}: comparison without p_scope"
+            if row["p_scope"] == "between_group":
+                assert row["direction"], f"results.csv line {i}: comparison without direction"
+            else:
+                # a within-group or unclear test says nothing about the direction between groups
+                assert not row["direction"], f"results.csv line {i}: direction on a non-between test"
             assert row["p_value"] or row["estimate"], f"results.csv line {i}: no p or estimate"
             if row["p_value"]:
                 assert row["p_operator"], f"results.csv line {i}: p-value without operator"
