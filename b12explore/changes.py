@@ -47,7 +47,15 @@ import pandas as pd
 from .errors import DataValidationError
 from .schema import key_fields, repo_data_dir, resources
 
-__all__ = ["Diff", "DiffError", "diff", "load_side", "report_text", "write_report"]
+__all__ = [
+    "Diff",
+    "DiffError",
+    "copy_without",
+    "diff",
+    "load_side",
+    "report_text",
+    "write_report",
+]
 
 ROW_COLUMNS = ["table", "key", "change", "field", "old", "new"]
 COUNT_BY = ("route", "design", "comparison")
@@ -126,6 +134,8 @@ def load_side(side: Any, workdir: str | os.PathLike | None = None):
 
     if isinstance(side, Evidence):
         return side
+    if side is None:
+        return load()
     path = Path(side)
     try:
         if path.is_dir():
@@ -137,6 +147,8 @@ def load_side(side: Any, workdir: str | os.PathLike | None = None):
 
 
 def _name(side: Any) -> str:
+    if side is None:
+        return "data/"
     if isinstance(side, str | os.PathLike):
         return str(side)
     folder = getattr(side, "data_dir", None)
@@ -150,6 +162,48 @@ def _tables(evidence) -> dict[str, pd.DataFrame]:
     from .io import TABLES
 
     return {t: getattr(evidence, t) for t in TABLES if hasattr(evidence, t)}
+
+
+def copy_without(
+    folder: str | os.PathLike | None, study_ids: list[str], target: str | os.PathLike
+) -> Path:
+    """A copy of a data folder without some studies and every row that refers to them
+    (through a foreign key to ``studies.study_id``): an earlier version, constructed.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from b12explore import load
+    >>> sid = load().studies["study_id"].iloc[0]
+    >>> copy = copy_without(None, [sid], tempfile.mkdtemp() + "/old")
+    >>> sid in set(load(copy).studies["study_id"])
+    False
+    """
+    import shutil
+
+    from .io import default_data_dir
+    from .rows import read_table_text
+    from .schema import read_descriptor
+
+    source = Path(folder) if folder is not None else default_data_dir()
+    target = Path(shutil.copytree(source, target))
+    drop = set(study_ids)
+    for name, res in resources(read_descriptor(target)).items():
+        cols = ["study_id"] if name == "studies" else []
+        for fk in res["schema"].get("foreignKeys", []):
+            if fk.get("reference", {}).get("resource") == "studies":
+                cols += key_fields(fk.get("fields"))
+        if not cols or not (target / res["path"]).is_file():
+            continue
+        text = read_table_text(target, res)
+        lines = text.lines()
+        keep = set(range(len(lines)))
+        for i, (first, last, _) in enumerate(text.records):
+            if any(text.row_dict(i).get(c) in drop for c in cols):
+                keep -= set(range(first - 1, last))
+        body = "".join(line for j, line in enumerate(lines) if j in keep)
+        (target / res["path"]).write_bytes(text.encode(body))
+    return target
 
 
 # --------------------------------------------------------------------------- schema
@@ -334,13 +388,16 @@ def _verdicts(rows: pd.DataFrame) -> pd.DataFrame:
     return rows[mask].reset_index(drop=True)
 
 
-def diff(old: Any, new: Any) -> Diff:
+def diff(old: Any, new: Any, *, names: tuple[str, str] | None = None) -> Diff:
     """What changed from ``old`` to ``new``.
 
     Parameters
     ----------
     old, new : Evidence, data folder or git revision
-        A revision (``"HEAD~1"``, a tag) is read from the repository's ``data/``.
+        A revision (``"HEAD~1"``, a tag) is read from the repository's ``data/``;
+        None is the default data folder (as for :func:`b12explore.load`).
+    names : (str, str), optional
+        What to call the two versions in reports (default: as given).
 
     Returns
     -------
@@ -367,8 +424,8 @@ def diff(old: Any, new: Any) -> Diff:
         schema = _schema_changes(old_ev.descriptor, new_ev.descriptor)
         rows = _row_changes(old_ev, new_ev)
         return Diff(
-            old_name=_name(old),
-            new_name=_name(new),
+            old_name=names[0] if names else _name(old),
+            new_name=names[1] if names else _name(new),
             schema=schema,
             rows=rows,
             counts=_compare_counts(old_ev, new_ev),
@@ -444,11 +501,11 @@ def write_report(d: Diff, folder: str | os.PathLike, *, overwrite: bool = True) 
         table.to_csv(path, index=False, encoding="utf-8")
         written.append(path)
     ax = changes_chart(d)
-    written += export_chart(
+    charts = export_chart(
         ax.figure,
         folder / "what-changed",
         formats=["png", "svg"],
         caption=f"What changed: {d.old_name} -> {d.new_name}",
         overwrite=overwrite,
     )
-    return written
+    return written + [folder / p.name for p in charts]

@@ -7,12 +7,19 @@ import shutil
 from pathlib import Path
 
 import pytest
-from evidence_factory import result, study, write_evidence
+from evidence_factory import result, write_evidence
+from evidence_factory import study as factory_study
 
 from b12explore import diff, load
 from b12explore.changes import DiffError, report_text, write_report
 from b12explore.cli import main
 from b12explore.schema import repo_data_dir
+
+
+def study(study_id: str, year: int, **values) -> dict:
+    """A factory study with the codes added to the descriptor later filled in."""
+    values = {"allocation": "randomised", "comparison": "b12_vs_placebo", **values}
+    return factory_study(study_id, year, **values)
 
 
 def arms(study_id: str, mean_i: float, mean_c: float, n: int) -> list[dict]:
