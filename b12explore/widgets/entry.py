@@ -20,9 +20,11 @@ whole folder with the new row on a staged copy, so cross-field and cross-table r
 Writing is atomic with a backup (:mod:`b12explore.rows`); nothing is written while any
 problem remains, and the shipped ``data/`` is refused unless ``allow_shipped=True``.
 
-CSS classes: ``b12-entry`` (panel), ``b12-entry-tabs``, ``b12-row-form``, ``b12-entry-mode``
-(new row / edit a row), ``b12-field-NAME`` (each control), ``b12-problem-NAME`` (its
-message), ``b12-entry-preview``, ``b12-entry-check``, ``b12-entry-submit``,
+CSS classes: ``b12-entry`` (panel), ``b12-entry-tabs``, ``b12-row-form`` and
+``b12-form-TABLE`` (each table's form: ``b12-form-studies``, ``b12-form-results``),
+``b12-entry-mode`` (new row / edit a row), ``b12-field-NAME`` (each control),
+``b12-problem-NAME`` (its message), ``b12-entry-preview``, ``b12-entry-check``,
+``b12-entry-submit``,
 ``b12-entry-status`` (gets ``b12-error`` on failure), ``b12-result-kind``,
 ``b12-refs-upload``, ``b12-refs-import``, ``b12-refs-status``, ``b12-entry-candidate``.
 

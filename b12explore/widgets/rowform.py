@@ -136,6 +136,7 @@ class RowForm:
         self.panel = widgets.VBox(
             [self.header, self.fields_box, buttons, self.status, self.preview]
         ).add_class("b12-row-form")
+        self.panel.add_class(f"b12-form-{self.table}")
 
     def _mean_lengths(self) -> dict[str, float]:
         text = rows.read_table_text(self.folder, self.resource)
@@ -336,6 +337,9 @@ class RowForm:
             if not text:
                 continue
             shown = html.escape(text)
+            labels = {code: label for label, code in self.infos[name].choices}
+            if text in labels and labels[text] != text:
+                shown = f"{html.escape(labels[text])} <code>{shown}</code>"
             if self.infos[name].url:
                 from .table import safe_href
 
