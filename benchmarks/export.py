@@ -32,7 +32,7 @@ def _cpu() -> float:
 
 
 def _export_once(slides, evidence, jobs: int) -> dict:
-    from b12explore.export import export_charts, export_citations
+    from b12explore.export.files import export_charts, export_citations
 
     with tempfile.TemporaryDirectory() as out:
         folder = Path(out)
@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from b12explore import charts, load
-    from b12explore.render import render_figure
+    from b12explore.export.render import render_figure
 
     evidence = load(args.data)
     t0 = time.perf_counter()

@@ -21,6 +21,8 @@ STUDY_DEFAULTS = {
     "pmid": "",
     "country": "",
     "design": "rct",
+    "allocation": "randomised",
+    "comparison": "b12_vs_placebo",
     "blinding": "double",
     "condition": "low back pain",
     "deficiency_required": "no",

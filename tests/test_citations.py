@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from b12explore.citations import (
+from b12explore.export.citations import (
     bibtex_escape,
     citation_keys,
     reference,

@@ -18,7 +18,8 @@ from evidence_factory import sample_rows, write_evidence
 from matplotlib.figure import Figure
 from pptx import Presentation
 
-from b12explore import cli, cli_export
+from b12explore import cli
+from b12explore.export import cli as cli_export
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -17,15 +17,15 @@ from matplotlib.figure import Figure
 from pptx import Presentation
 
 from b12explore import export as ex
-from b12explore import safefiles
-from b12explore.export import (
+from b12explore.export import deck, safefiles
+from b12explore.export.files import (
     export_chart,
     export_charts,
     export_citations,
     export_deck,
     render_figure,
 )
-from b12explore.safefiles import csv_bytes, neutralise_frame, safe_name, safe_path
+from b12explore.export.safefiles import csv_bytes, neutralise_frame, safe_name, safe_path
 
 CAPTION = "Sources: Mauro 2000; Chiu 2011. Filters: all studies. Data version 0.1.0."
 
@@ -109,7 +109,7 @@ def test_figure_is_left_as_it_was():
 
 
 def test_a_render_does_not_change_later_renders():
-    from b12explore.deck import PICTURE_INCHES
+    from b12explore.export.deck import PICTURE_INCHES
 
     used, fresh = Figure(layout="constrained"), Figure(layout="constrained")
     for fig in (used, fresh):
@@ -219,12 +219,12 @@ def test_deck_content_reads_back(tmp_path):
         assert pics[0].top + pics[0].height <= prs.slide_height
     props = prs.core_properties
     assert props.author == "b12explore"
-    assert props.created == ex.DECK_DATE and props.modified == ex.DECK_DATE
+    assert props.created == deck.DECK_DATE and props.modified == deck.DECK_DATE
     assert props.revision == 1
 
 
 def test_deck_slide_is_the_chart_png_filling_the_slide(tmp_path):
-    from b12explore.deck import SLIDE_EMU
+    from b12explore.export.deck import SLIDE_EMU
 
     charts = fake_charts(2)
     paths = export_charts(charts, tmp_path, formats=["png"], dpi=40, deck=tmp_path / "deck")
@@ -544,7 +544,7 @@ def test_render_is_identical_in_a_fresh_interpreter():
     code = (
         "import hashlib\n"
         "from tests.test_export import bar_figure, CAPTION\n"
-        "from b12explore.render import render_figure\n"
+        "from b12explore.export.render import render_figure\n"
         "b = render_figure(bar_figure(), ['png', 'svg', 'pdf'], caption=CAPTION, dpi=60)\n"
         "print(' '.join(hashlib.sha256(b[k]).hexdigest() for k in ('png', 'svg', 'pdf')))\n"
     )

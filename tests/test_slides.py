@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from b12explore import charts, load
-from b12explore.slides import CITATIONS_NAME, DECK_NAME, export_view, planned_files
+from b12explore.export.view import CITATIONS_NAME, DECK_NAME, export_view, planned_files
 
 
 @pytest.fixture(scope="module")

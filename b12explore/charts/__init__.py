@@ -7,8 +7,9 @@ match" note. Numbers come from :mod:`b12explore.summaries`.
 
 Modules: ``sample_sizes`` (sample sizes, reviews), ``routes`` (route x form,
 delivery-route matrix), ``findings`` (direction, albatross, forest), ``maps``
-(evidence map, timeline, risk of bias), ``overview`` (overview slide,
-``SlideChart``, ``slide_charts``).
+(evidence map, timeline, risk of bias), ``overview`` (overview slide). The slide
+chart list (``SlideChart``, ``slide_charts``, ``chart_names``) lives in
+:mod:`b12explore.export.registry` and is reachable here too.
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ from __future__ import annotations
 from ._base import EMPTY_NOTE
 from .findings import DIRECTION_MARKERS, albatross_plot, direction_plot, forest_plot
 from .maps import evidence_map, risk_of_bias_chart, timeline_chart
-from .overview import SlideChart, chart_names, evidence_overview, slide_charts
+from .overview import evidence_overview
 from .routes import delivery_feature_chart, route_form_chart
 from .sample_sizes import review_size_chart, sample_size_chart
+
+_REGISTRY = ("SlideChart", "chart_names", "slide_charts")
 
 __all__ = [
     "DIRECTION_MARKERS",
@@ -38,3 +41,12 @@ __all__ = [
     "slide_charts",
     "timeline_chart",
 ]
+
+
+def __getattr__(name: str):
+    # The registry imports the chart modules, so it is reached lazily (no import cycle).
+    if name in _REGISTRY:
+        from ..export import registry
+
+        return getattr(registry, name)
+    raise AttributeError(f"module 'b12explore.charts' has no attribute {name!r}")

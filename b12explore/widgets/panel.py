@@ -199,7 +199,7 @@ class Explorer:
         >>> sorted({p.suffix for p in written})
         ['.bib', '.csv', '.pdf', '.png', '.pptx', '.ris', '.svg']
         """
-        from ..slides import export_view
+        from ..export import export_view
 
         folder = Path(self.export_folder.value if folder is None else folder).expanduser()
         overwrite = self.export_overwrite.value if overwrite is None else bool(overwrite)

@@ -3,7 +3,7 @@
 One function, :func:`export_view`, used by both the explorer's "Export current view"
 button and ``python -m b12explore export``, so the two always write the same files.
 It sits above :mod:`b12explore.charts` (which makes the figures) and
-:mod:`b12explore.export` (which writes them and knows nothing about charts).
+:mod:`b12explore.export.files` (which writes them and knows nothing about charts).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def planned_files(
     >>> [p.name for p in planned_files([chart], Path("out"), formats=["png"], deck=True)]
     ['timeline.png', 'b12explore-slides.pptx', 'citations.bib', 'citations.ris']
     """
-    from .export import chart_paths
+    from .files import chart_paths
     from .safefiles import safe_path
 
     paths: list[Path] = []
@@ -78,7 +78,7 @@ def export_view(
     deck : bool, default True
         Also write ``b12explore-slides.pptx``.
     size, dpi, jobs, progress
-        As in :func:`b12explore.export.export_charts`.
+        As in :func:`b12explore.export.files.export_charts`.
     charts : sequence of SlideChart, optional
         Charts already built (default: :func:`b12explore.charts.slide_charts`).
 
@@ -96,11 +96,11 @@ def export_view(
     >>> [p.name for p in written][-3:]
     ['b12explore-slides.pptx', 'citations.bib', 'citations.ris']
     """
-    from .export import export_charts, export_citations
+    from .files import export_charts, export_citations
     from .safefiles import check_free
 
     if charts is None:
-        from .charts import slide_charts
+        from .registry import slide_charts
 
         charts = slide_charts(evidence, filters_text=filters_text, size=size)
     folder = Path(folder).expanduser().resolve()

@@ -130,7 +130,7 @@ def deck_bytes(
     Examples
     --------
     >>> import types
-    >>> from b12explore.render import render_figure
+    >>> from b12explore.export.render import render_figure
     >>> from matplotlib.figure import Figure
     >>> png = render_figure(Figure(), ["png"], size=PICTURE_SIZE, dpi=20)["png"]
     >>> data = deck_bytes([types.SimpleNamespace(title="T")], [png])

@@ -6,7 +6,7 @@
 Exit status: 0 written; 1 a target exists (nothing written) or a write failed;
 2 bad arguments or a data folder that cannot be read or is invalid.
 Registered in ``cli.py`` with ``add_parser(subparsers)``; also runnable on its own
-as ``python -m b12explore.cli_export``.
+as ``python -m b12explore.export.cli``.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .slides import IMAGE_FORMATS
+from .view import IMAGE_FORMATS
 
 ALL_FORMATS = (*IMAGE_FORMATS, "pptx")
 
@@ -90,9 +90,9 @@ def _split_values(values: Sequence[str]) -> tuple[str, ...]:
 
 def _slide_charts(evidence: Any, filters_text: str, size: str = "16:9") -> list[Any]:
     """The charts to export (a seam for tests)."""
-    from . import charts
+    from .registry import slide_charts
 
-    return list(charts.slide_charts(evidence, filters_text=filters_text, size=size))
+    return list(slide_charts(evidence, filters_text=filters_text, size=size))
 
 
 def _fail(message: str, code: int) -> int:
@@ -117,8 +117,8 @@ def run(args: argparse.Namespace) -> int:
             f"choose from {','.join(ALL_FORMATS)}",
             2,
         )
-    from .filters import FilterState, apply_filters, describe
-    from .io import load
+    from ..filters import FilterState, apply_filters, describe
+    from ..io import load
 
     try:
         state = FilterState.from_values(
@@ -137,7 +137,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _export(evidence, filters_text, out, images, deck, args) -> int:
-    from .slides import export_view
+    from .view import export_view
 
     def progress(i: int, n: int, chart: Any, paths: list[Path]) -> None:
         kinds = " ".join(p.suffix.lstrip(".") for p in paths) or "nothing"
@@ -170,7 +170,7 @@ def _export(evidence, filters_text, out, images, deck, args) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Stand-alone entry point: ``python -m b12explore.cli_export --out DIR``.
+    """Stand-alone entry point: ``python -m b12explore.export.cli --out DIR``.
 
     Examples
     --------

@@ -1,0 +1,262 @@
+"""The list of slide-ready charts for export: the chart registry."""
+
+from __future__ import annotations
+
+import dataclasses
+import fnmatch
+import re
+from collections.abc import Callable
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from .. import summaries
+from ..charts.findings import albatross_plot, direction_plot, forest_plot
+from ..charts.maps import evidence_map, risk_of_bias_chart, timeline_chart
+from ..charts.overview import evidence_overview, slide_figure
+from ..charts.routes import delivery_feature_chart, route_form_chart
+from ..charts.sample_sizes import review_size_chart, sample_size_chart
+from ..style import pretty, slide_context
+
+__all__ = ["SlideChart", "caption", "chart_names", "slide_charts", "slug"]
+
+
+@dataclasses.dataclass(frozen=True)
+class SlideChart:
+    """One chart ready for a slide.
+
+    Attributes
+    ----------
+    name : str
+        Safe slug for file names (``[a-z0-9-]``).
+    title : str
+        Slide title.
+    figure : matplotlib.figure.Figure
+        The chart at slide size (13.333 x 7.5 in for 16:9).
+    data : DataFrame
+        The summary table drawn.
+    sources : list of str
+        Labels of the studies shown.
+    caption : str
+        Names the sources, the active filters and the data version.
+    """
+
+    name: str
+    title: str
+    figure: Figure
+    data: pd.DataFrame
+    sources: list[str]
+    caption: str
+
+
+def slug(text: str) -> str:
+    """Lower-case ``[a-z0-9-]`` slug.
+
+    Examples
+    --------
+    >>> slug("Forest: VAS (MD)")
+    'forest-vas-md'
+    """
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "chart"
+
+
+def _labels_of(studies: pd.DataFrame, ids) -> list[str]:
+    ids = set(ids)
+    return summaries.source_labels(studies[studies["study_id"].isin(ids)])
+
+
+def _chart_specs(evidence) -> list[tuple[str, str, Callable, Callable]]:
+    """(name, title, draw(ax), data()) for every slide chart."""
+    s, r = evidence.studies, evidence.results
+    specs = [
+        (
+            "sample-sizes",
+            "Primary studies by sample size",
+            lambda ax: sample_size_chart(s, ax=ax),
+            lambda: summaries.sample_sizes(s),
+        ),
+        (
+            "review-sizes",
+            "Reviews by included studies",
+            lambda ax: review_size_chart(s, ax=ax),
+            lambda: summaries.review_sizes(s),
+        ),
+        (
+            "route-form",
+            "Studies by route and B12 form",
+            lambda ax: route_form_chart(s, ax=ax),
+            lambda: summaries.route_form_counts(s),
+        ),
+        (
+            "delivery-routes",
+            "Oral vs injection: what the sources say",
+            lambda ax: delivery_feature_chart(evidence.delivery_routes, ax=ax),
+            lambda: summaries.delivery_features(evidence.delivery_routes),
+        ),
+        (
+            "effect-direction",
+            "Direction of effect by study and outcome",
+            lambda ax: direction_plot(s, r, ax=ax),
+            lambda: summaries.direction_table(s, r),
+        ),
+        (
+            "albatross",
+            "Reported p-values against sample size",
+            lambda ax: albatross_plot(r, s, ax=ax),
+            lambda: summaries.pvalue_table(r, s),
+        ),
+        (
+            "evidence-map",
+            "Evidence map: route × outcome",
+            lambda ax: evidence_map(s, r, ax=ax),
+            lambda: summaries.evidence_map_table(s, r),
+        ),
+        (
+            "timeline",
+            "Studies by year and design",
+            lambda ax: timeline_chart(s, ax=ax),
+            lambda: summaries.timeline_table(s),
+        ),
+        (
+            "risk-of-bias",
+            "Risk of bias",
+            lambda ax: risk_of_bias_chart(s, ax=ax),
+            lambda: summaries.risk_of_bias_table(s),
+        ),
+    ]
+    for row in summaries.forest_outcomes(r, s).itertuples():
+        effects = summaries.forest_table(r, s, outcome=row.outcome, measure=row.measure)
+        pooled = summaries.pooled_effect(effects)
+        specs.append(
+            (
+                slug(f"forest-{row.outcome}-{row.measure}"),
+                f"{pretty(row.outcome)}: {row.measure} by study",
+                lambda ax, e=effects, p=pooled: forest_plot(e, pooled=p, ax=ax),
+                lambda e=effects: e,
+            )
+        )
+    return specs
+
+
+def _sources(name: str, data: pd.DataFrame, studies: pd.DataFrame) -> list[str]:
+    if name == "delivery-routes":
+        return []
+    if "study_id" in data:
+        return _labels_of(studies, data["study_id"])
+    if name in ("route-form", "evidence-map"):
+        return summaries.source_labels(summaries.primary_studies(studies))
+    return summaries.source_labels(studies)
+
+
+def caption(sources: list[str], filters_text: str, version: str) -> str:
+    """Slide caption: sources, filters and data version.
+
+    Examples
+    --------
+    >>> caption(["Chiu 2011"], "all studies", "0.1.0")
+    'Sources: Chiu 2011. Filters: all studies. Data version 0.1.0.'
+    """
+    src = ", ".join(sources) if sources else "delivery_routes.csv (see slide notes)"
+    return f"Sources: {src}. Filters: {filters_text}. Data version {version}."
+
+
+def chart_names(evidence) -> list[str]:
+    """Names of the slide charts :func:`slide_charts` would build for ``evidence``.
+
+    Examples
+    --------
+    >>> from b12explore import load
+    >>> chart_names(load())[:3]
+    ['overview', 'sample-sizes', 'review-sizes']
+    """
+    return ["overview", *(spec[0] for spec in _chart_specs(evidence))]
+
+
+def _wanted(names, available: list[str]) -> list[str]:
+    """The available names matched by ``names`` (exact names or glob patterns)."""
+    if names is None:
+        return available
+    names = [names] if isinstance(names, str) else list(names)
+    unknown = [n for n in names if not any(fnmatch.fnmatchcase(a, n) for a in available)]
+    if unknown and not all(any(c in n for c in "*?[") for n in unknown):
+        raise ValueError(
+            f"unknown chart name(s) {', '.join(map(repr, unknown))}; "
+            f"expected some of: {', '.join(available)}"
+        )
+    return [a for a in available if any(fnmatch.fnmatchcase(a, n) for n in names)]
+
+
+def slide_charts(
+    evidence,
+    *,
+    filters_text: str = "all studies",
+    size: str = "16:9",
+    names: str | list[str] | None = None,
+) -> list[SlideChart]:
+    """Every chart of ``evidence`` at slide size, with its data, sources and caption.
+
+    Parameters
+    ----------
+    evidence : Evidence
+        Possibly filtered evidence.
+    filters_text : str
+        Words describing the active filters, for the caption.
+    size : {"16:9", "4:3"}
+    names : str or list of str, optional
+        Build only these charts (see :func:`chart_names`), in the order of
+        :func:`chart_names`. Glob patterns such as ``"forest-*"`` are allowed and may
+        match nothing (no forest plot when no effect is computable); an unknown plain
+        name raises ``ValueError`` listing the valid ones. Default: all.
+
+    Returns
+    -------
+    list of SlideChart
+        The overview first, then one chart per view (one forest plot per outcome
+        and measure with computable effects).
+
+    Examples
+    --------
+    >>> from b12explore import load, charts
+    >>> [c.name for c in charts.slide_charts(load())][:2]
+    ['overview', 'sample-sizes']
+    >>> [c.name for c in charts.slide_charts(load(), names=["timeline", "route-form"])]
+    ['route-form', 'timeline']
+    >>> [c.name for c in charts.slide_charts(load(), names="forest-*")]
+    ['forest-responder-rr', 'forest-therapy-duration-or']
+    """
+    studies = evidence.studies
+    specs = _chart_specs(evidence)
+    wanted = set(_wanted(names, ["overview", *(spec[0] for spec in specs)]))
+    out = []
+    if "overview" in wanted:
+        overview = evidence_overview(evidence, size=size)
+        src = summaries.source_labels(studies)
+        out.append(
+            SlideChart(
+                "overview",
+                "The evidence at a glance",
+                overview,
+                summaries.study_table(studies),
+                src,
+                caption(src, filters_text, evidence.version),
+            )
+        )
+    with slide_context(size):
+        for name, title, draw, data in specs:
+            if name not in wanted:
+                continue
+            fig = slide_figure(size)
+            draw(fig.add_subplot())
+            table = data()
+            sources = _sources(name, table, studies)
+            out.append(
+                SlideChart(
+                    name,
+                    title,
+                    fig,
+                    table,
+                    sources,
+                    caption(sources, filters_text, evidence.version),
+                )
+            )
+    return out
