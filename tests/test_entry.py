@@ -3,6 +3,7 @@ writes (backup kept, nothing written on a problem or a failed write)."""
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import shutil
@@ -271,3 +272,34 @@ def test_a_candidate_becomes_a_study(folder):
     candidates = (folder / "candidates.csv").read_text()
     assert "added,doe2024" in candidates
     assert len(form.candidate.options) == 1  # no candidate left to complete
+
+
+def test_problems_in_other_tables_are_shown_and_nothing_is_written(folder):
+    before = snapshot(folder)
+    evidence = load(folder)
+    key = evidence.results["study_id"].iloc[0]  # a study with result rows
+    form = EntryForm(folder)
+    form.study.edit(key)
+    form.study.controls["study_id"].value = "renamed2000"
+    assert not form.study.submit()
+    assert "results.csv" in form.study.problems[""]
+    assert "results.csv" in form.study.general.value
+    assert snapshot(folder) == before
+
+
+def test_import_from_the_upload_control(folder):
+    form = EntryForm(folder)
+    form.import_button.click()
+    assert "Choose a .ris" in form.refs_status.value
+    content = b"TY  - JOUR\nAU  - Doe, J\nPY  - 2024\nTI  - Uploaded trial\nER  - \n"
+    when = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+    upload = {"name": "up.ris", "type": "", "size": len(content), "last_modified": when}
+    form.upload.value = ({**upload, "content": memoryview(content)},)
+    form.import_button.click()
+    assert form.refs_status.value == "1 candidates added"
+    broken = b"TY  - JOUR\nTI  - cut\n"
+    form.upload.value = ({**upload, "name": "cut.ris", "content": memoryview(broken)},)
+    before = snapshot(folder)
+    form.import_button.click()
+    assert "has no end line" in form.refs_status.value
+    assert snapshot(folder) == before

@@ -25,7 +25,8 @@ CSS classes: ``b12-entry`` (panel), ``b12-entry-tabs``, ``b12-row-form`` and
 ``b12-entry-mode`` (new row / edit a row), ``b12-field-NAME`` (each control),
 ``b12-problem-NAME`` (its message), ``b12-entry-preview``, ``b12-entry-check``,
 ``b12-entry-submit``,
-``b12-entry-status`` (gets ``b12-error`` on failure), ``b12-result-kind``,
+``b12-entry-status`` (gets ``b12-error`` on failure), ``b12-entry-problems`` (problems
+not tied to a field, e.g. in another table), ``b12-result-kind``,
 ``b12-refs-upload``, ``b12-refs-import``, ``b12-refs-status``, ``b12-entry-candidate``.
 
 Examples

@@ -125,6 +125,7 @@ class RowForm:
         self.mode.observe(lambda _c: self._guard(self._on_mode), names="value")
         self.preview = widgets.HTML().add_class("b12-entry-preview")
         self.status = widgets.HTML().add_class("b12-entry-status")
+        self.general = widgets.HTML().add_class("b12-entry-problems")  # not tied to a field
         self.check_button = widgets.Button(description="Check").add_class("b12-entry-check")
         self.submit_button = widgets.Button(description="Add", button_style="primary")
         self.submit_button.add_class("b12-entry-submit")
@@ -134,7 +135,7 @@ class RowForm:
         self.fields_box = widgets.VBox(list(self.boxes.values()))
         buttons = widgets.HBox([self.check_button, self.submit_button])
         self.panel = widgets.VBox(
-            [self.header, self.fields_box, buttons, self.status, self.preview]
+            [self.header, self.fields_box, buttons, self.status, self.general, self.preview]
         ).add_class("b12-row-form")
         self.panel.add_class(f"b12-form-{self.table}")
 
@@ -325,6 +326,10 @@ class RowForm:
 
     def _show(self, problems: dict[str, str]) -> None:
         self.problems = problems
+        lines = [html.escape(line) for line in problems.get("", "").splitlines()]
+        self.general.value = (
+            '<div style="color:#b00020">' + "<br>".join(lines) + "</div>" if lines else ""
+        )
         for name, message in self.messages.items():
             text = problems.get(name, "")
             message.value = (
