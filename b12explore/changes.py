@@ -59,7 +59,22 @@ __all__ = [
 
 ROW_COLUMNS = ["table", "key", "change", "field", "old", "new"]
 COUNT_BY = ("route", "design", "comparison")
-VERDICT_FIELDS = {"claims": ("verdict",), "certainty": ("certainty", "rating", "grade")}
+#: Rating and verdict columns whose changes ``verdicts`` lists (tables that exist only).
+VERDICT_FIELDS = {
+    "claims": ("verdict",),
+    "certainty": (
+        "certainty",
+        "risk_of_bias",
+        "inconsistency",
+        "indirectness",
+        "imprecision",
+        "publication_bias",
+        "upgrade",
+    ),
+    "rob2": ("judgement",),
+    "robins_i": ("judgement",),
+    "amstar2": ("rating", "answer"),
+}
 
 
 class DiffError(ValueError):
@@ -291,32 +306,55 @@ POOLED_COLUMNS = ["outcome", "measure", "comparison", "k", "estimate", "ci_low",
 POOLED_COLUMNS += ["tau2", "i2"]
 
 
-def _pooled(evidence) -> pd.DataFrame:
+def _groups(evidence):
+    """(comparison, outcome, measure, results, forest_table keywords) to pool.
+
+    Follows :func:`b12explore.summaries.forest_outcomes`: when it names a comparison per
+    row, one pool per comparison (as the notebooks draw them); otherwise one pool over
+    all results, plus one per ``results.comparison`` code when that column exists.
+    """
     from . import summaries
 
     results, studies = evidence.results, evidence.studies
-    if results.empty:
-        return pd.DataFrame(columns=POOLED_COLUMNS)
+    table = summaries.forest_outcomes(results, studies)
+    if "comparison" in table:
+        for r in table.itertuples(index=False):
+            kw = {"comparison": r.comparison} if r.comparison is not None else {}
+            yield r.comparison or "all", r.outcome, r.measure, results, kw
+        return
     groups = [("all", results)]
     if "comparison" in results:
         comp = _text(results["comparison"])
         groups += [(c, results[(comp == c).to_numpy()]) for c in comp.unique() if c]
-    rows = []
     for comparison, res in groups:
-        for outcome, measure, _k in summaries.forest_outcomes(res, studies).itertuples(
-            index=False
-        ):
-            effects = summaries.forest_table(res, studies, outcome=outcome, measure=measure)
-            pooled = summaries.pooled_effect(effects)
-            if pooled is not None:
-                est, lo, hi = pooled.estimate, pooled.ci_low, pooled.ci_high
-                if measure in summaries.RATIO_MEASURES:
-                    est, lo, hi = np.exp([est, lo, hi])
-                tau2, i2 = pooled.tau2, pooled.i2
-            else:  # one study: its own effect, no heterogeneity
-                row = effects.iloc[0]
-                est, lo, hi, tau2, i2 = row.estimate, row.ci_low, row.ci_high, np.nan, np.nan
-            rows.append([outcome, measure, comparison, len(effects), est, lo, hi, tau2, i2])
+        for r in summaries.forest_outcomes(res, studies).itertuples(index=False):
+            yield comparison, r.outcome, r.measure, res, {}
+
+
+def _pooled(evidence) -> pd.DataFrame:
+    from . import summaries
+
+    if evidence.results.empty:
+        return pd.DataFrame(columns=POOLED_COLUMNS)
+    rows = []
+    for comparison, outcome, measure, res, kw in _groups(evidence):
+        effects = summaries.forest_table(
+            res, evidence.studies, outcome=outcome, measure=measure, **kw
+        )
+        if "kind" in effects:  # a review's own estimate is never pooled with studies
+            effects = effects[(effects["kind"] == "study").to_numpy()]
+        if effects.empty:
+            continue
+        pooled = summaries.pooled_effect(effects)
+        if pooled is not None:
+            est, lo, hi = pooled.estimate, pooled.ci_low, pooled.ci_high
+            if measure in summaries.RATIO_MEASURES:
+                est, lo, hi = np.exp([est, lo, hi])
+            tau2, i2 = pooled.tau2, pooled.i2
+        else:  # one study: its own effect, no heterogeneity
+            row = effects.iloc[0]
+            est, lo, hi, tau2, i2 = row.estimate, row.ci_low, row.ci_high, np.nan, np.nan
+        rows.append([outcome, measure, comparison, len(effects), est, lo, hi, tau2, i2])
     return pd.DataFrame(rows, columns=POOLED_COLUMNS)
 
 
