@@ -358,9 +358,10 @@ def _pooled(evidence) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=POOLED_COLUMNS)
 
 
-def _compare_pooled(old_ev, new_ev) -> pd.DataFrame:
+def _compare_pooled(old_ev, new_ev, same_inputs: bool = False) -> pd.DataFrame:
     keys = ["outcome", "measure", "comparison"]
-    a, b = _pooled(old_ev), _pooled(new_ev)
+    a = _pooled(old_ev)
+    b = a.copy() if same_inputs else _pooled(new_ev)
     merged = a.merge(b, on=keys, how="outer", suffixes=("_old", "_new"), sort=False)
     for col in ("k_old", "k_new"):
         merged[col] = merged[col].fillna(0).astype("int64")
@@ -419,13 +420,15 @@ def diff(old: Any, new: Any, *, names: tuple[str, str] | None = None) -> Diff:
         new_ev = load_side(new, Path(tmp) / "new")
         schema = _schema_changes(old_ev.descriptor, new_ev.descriptor)
         rows = _row_changes(old_ev, new_ev)
+        # pooling reads studies and results only: unchanged inputs, same estimates
+        same = schema.empty and not rows["table"].isin(["studies", "results"]).any()
         return Diff(
             old_name=names[0] if names else _name(old),
             new_name=names[1] if names else _name(new),
             schema=schema,
             rows=rows,
             counts=_compare_counts(old_ev, new_ev),
-            pooled=_compare_pooled(old_ev, new_ev),
+            pooled=_compare_pooled(old_ev, new_ev, same_inputs=same),
             verdicts=_verdicts(rows),
         )
 
