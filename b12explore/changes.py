@@ -144,6 +144,11 @@ def load_side(side: Any, workdir: str | os.PathLike | None = None):
     ------
     DiffError
         Neither a folder nor a revision, or the data there do not load.
+
+    Examples
+    --------
+    >>> load_side("HEAD").studies.empty  # the committed data/ of this repository
+    False
     """
     from .io import Evidence, load
 

@@ -116,7 +116,16 @@ def _ci(est: float, lo: float, hi: float) -> str:
 
 
 def write_report(d: Diff, folder: str | os.PathLike, *, overwrite: bool = True) -> list[Path]:
-    """Write the tables as CSV and the "what changed" chart (PNG, SVG) into ``folder``."""
+    """Write the tables as CSV and the "what changed" chart (PNG, SVG) into ``folder``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from b12explore import diff, load
+    >>> files = write_report(diff(load(), load()), tempfile.mkdtemp())
+    >>> sorted(p.suffix for p in files)
+    ['.csv', '.csv', '.csv', '.csv', '.csv', '.png', '.svg']
+    """
     from .charts.changes import changes_chart
     from .export import export_chart
 

@@ -237,6 +237,17 @@ def parse_references(content: bytes | str, name: str = "references") -> list[dic
     ------
     RefsError
         Empty, not UTF-8, unknown format, or broken (naming the line).
+
+    Examples
+    --------
+    >>> bib = "@article{k, author={Doe, Jane}, title={{B12} trial}, year={2020}, pages={1--9}}"
+    >>> ref = parse_references(bib, "refs.bib")[0]
+    >>> ref["first_author"], ref["title"], ref["pages"]
+    ('Doe', 'B12 trial', '1-9')
+    >>> parse_references(b"", "empty.ris")
+    Traceback (most recent call last):
+    ...
+    b12explore.refparse.RefsError: empty.ris: the file is empty; nothing imported
     """
     if isinstance(content, bytes):
         try:

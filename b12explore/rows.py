@@ -192,8 +192,19 @@ def check_writable(folder: str | os.PathLike, allow_shipped: bool = False) -> Pa
 
 
 def staged_problems(folder: str | os.PathLike, changes: Mapping[str, bytes]) -> list[Problem]:
-    """Problems :func:`b12explore.load` finds in a copy of ``folder`` with ``changes``
-    (file name -> new bytes) applied. The folder itself is not touched."""
+    r"""Problems :func:`b12explore.load` finds in a copy of ``folder`` with ``changes``
+    (file name -> new bytes) applied. The folder itself is not touched.
+
+    Examples
+    --------
+    >>> from b12explore.schema import repo_data_dir
+    >>> header = (repo_data_dir() / "studies.csv").read_bytes().splitlines()[0]
+    >>> problems = staged_problems(repo_data_dir(), {"studies.csv": header + b"\n"})
+    >>> str(problems[0])
+    'studies.csv, line 1: no studies: expected at least one row'
+    >>> staged_problems(repo_data_dir(), {})
+    []
+    """
     from .io import load
 
     folder = Path(folder)
@@ -253,7 +264,7 @@ def _write_temp(folder: Path, name: str, data: bytes) -> Path:
 
 
 def write_atomic(folder: str | os.PathLike, changes: Mapping[str, bytes]) -> list[Path]:
-    """Replace files of ``folder`` atomically, keeping the previous ones as ``NAME.bak``.
+    r"""Replace files of ``folder`` atomically, keeping the previous ones as ``NAME.bak``.
 
     Every new file is first written in full to a temporary file in ``folder`` (flushed and
     fsynced); then, file by file, the current file is copied to ``NAME.bak`` (the same
@@ -265,6 +276,16 @@ def write_atomic(folder: str | os.PathLike, changes: Mapping[str, bytes]) -> lis
     -------
     list of Path
         The files written.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "a.csv").write_text("x\n1\n")
+    >>> [p.name for p in write_atomic(folder, {"a.csv": b"x\n2\n"})]
+    ['a.csv']
+    >>> (folder / "a.csv.bak").read_text()
+    'x\n1\n'
     """
     folder = Path(folder)
     temps: list[tuple[Path, Path]] = []
@@ -304,7 +325,7 @@ def write_atomic(folder: str | os.PathLike, changes: Mapping[str, bytes]) -> lis
 def apply_changes(
     folder: str | os.PathLike, changes: Mapping[str, bytes], *, allow_shipped: bool = False
 ) -> list[Path]:
-    """Validate ``folder`` with ``changes`` applied (on a staged copy), then write them.
+    r"""Validate ``folder`` with ``changes`` applied (on a staged copy), then write them.
 
     Raises
     ------
@@ -314,6 +335,16 @@ def apply_changes(
         The changed folder would not load; nothing was written.
     OSError
         Writing failed; the previous files are in place.
+
+    Examples
+    --------
+    >>> import shutil, tempfile
+    >>> from b12explore.schema import repo_data_dir
+    >>> folder = shutil.copytree(repo_data_dir(), tempfile.mkdtemp() + "/data")
+    >>> studies = Path(folder, "studies.csv").read_bytes()
+    >>> crlf = studies.replace(b"\n", b"\r\n")
+    >>> [p.name for p in apply_changes(folder, {"studies.csv": crlf})]
+    ['studies.csv']
     """
     folder = check_writable(folder, allow_shipped)
     problems = staged_problems(folder, changes)
@@ -344,7 +375,15 @@ def row_change(
     folder: str | os.PathLike, table: str, values: Mapping[str, str], key: Any = None
 ) -> tuple[str, bytes, int]:
     """(file name, new bytes, line of the row) for adding ``values`` to ``table``, or
-    replacing the row whose primary key is ``key``. Nothing is written."""
+    replacing the row whose primary key is ``key``. Nothing is written.
+
+    Examples
+    --------
+    >>> from b12explore.schema import repo_data_dir
+    >>> name, data, line = row_change(repo_data_dir(), "results", {"result_id": "x"})
+    >>> name, data.splitlines()[-1].startswith(b"x,"), line == len(data.splitlines())
+    ('results.csv', True, True)
+    """
     return _prepare(Path(folder), table, values, key)
 
 
@@ -381,7 +420,20 @@ def replace_row(
     allow_shipped: bool = False,
 ) -> Path:
     """Replace the row of ``table`` whose primary key is ``key`` (cells not given keep
-    their text), atomically."""
+    their text), atomically.
+
+    Examples
+    --------
+    >>> import shutil, tempfile
+    >>> from b12explore import load
+    >>> from b12explore.schema import repo_data_dir
+    >>> folder = shutil.copytree(repo_data_dir(), tempfile.mkdtemp() + "/data")
+    >>> sid = load(folder).studies["study_id"].iloc[0]
+    >>> replace_row(folder, "studies", sid, {"title": "Corrected"}).name
+    'studies.csv'
+    >>> load(folder).studies.set_index("study_id").loc[sid, "title"]
+    'Corrected'
+    """
     check_writable(folder, allow_shipped)
     name, data, _ = row_change(folder, table, values, key)
     return apply_changes(folder, {name: data}, allow_shipped=allow_shipped)[0]

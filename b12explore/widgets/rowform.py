@@ -52,6 +52,16 @@ class RowForm:
     preview, status : HTML
     problems : dict of str to str
         The messages now shown, by field (``""``: problems not tied to a field).
+
+    Examples
+    --------
+    >>> import shutil, tempfile
+    >>> from b12explore.schema import repo_data_dir
+    >>> folder = shutil.copytree(repo_data_dir(), tempfile.mkdtemp() + "/data")
+    >>> form = RowForm(folder, "results")
+    >>> form.controls["n"].value = "0"
+    >>> form.problems["n"]
+    'expected an integer >= 1, got "0"'
     """
 
     def __init__(
