@@ -78,9 +78,11 @@ def report_text(d: Diff) -> str:
         lines.append(f"\nschema: {len(d.schema)} changes")
         for r in d.schema.itertuples(index=False):
             where = f"{r.table}.{r.field}" if r.field else r.table
-            lines.append(
-                f"  {where}: {r.change}" + (f": {r.old!r} -> {r.new!r}" if r.old or r.new else "")
-            )
+            if r.change == "field added":
+                detail = f" ({r.new})" if r.new else ""
+            else:
+                detail = f": {r.old!r} -> {r.new!r}" if r.old or r.new else ""
+            lines.append(f"  {where}: {r.change}{detail}")
     for table, part in d.rows.groupby("table", sort=False):
         lines.append(f"\n{table}:")
         for r in part.itertuples(index=False):
