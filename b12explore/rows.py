@@ -14,7 +14,7 @@ through this module, which never writes an invalid folder and never loses a file
 Writing into the repository's shipped ``data/`` folder is refused unless
 ``allow_shipped=True`` (:class:`ShippedDataError`).
 
-Field descriptions for forms are in :mod:`b12explore.fields` (re-exported here).
+Field descriptions for forms are in :mod:`b12explore.formfields` (re-exported here).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import DataValidationError, Problem
-from .fields import FieldInfo, field_infos, split_multi  # noqa: F401 (re-exported)
+from .formfields import FieldInfo, field_infos, split_multi  # noqa: F401 (re-exported)
 from .schema import DESCRIPTOR, key_fields, read_descriptor, repo_data_dir, resources
 
 __all__ = [

@@ -19,7 +19,7 @@ import pytest
 from _servers import REPO, Server, start
 
 from b12explore import load
-from b12explore.fields import field_infos
+from b12explore.rows import field_infos
 from b12explore.schema import read_descriptor
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
