@@ -14,6 +14,9 @@ __all__ = ["evidence_overview", "slide_figure"]
 
 def slide_figure(size: str) -> Figure:
     """An empty slide-sized figure with constrained layout."""
+    from ._inline import register_inline_display
+
+    register_inline_display()  # pictures in Jupyter without %matplotlib inline
     return Figure(figsize=SIZES[size], layout="constrained")
 
 
