@@ -135,7 +135,9 @@ def test_fill_the_entry_form_in_jupyterlab_and_add_a_study(lab_with_form, page, 
     # a value that breaks a rule is reported beside its field while typing
     study.locator(".b12-field-n_enrolled input").fill("0")
     problem = study.locator(".b12-problem-n_enrolled")
-    problem.filter(has_text="expected an integer >= 1").wait_for(timeout=TIMEOUT_MS)
+    problem.filter(has_text="expected an integer").filter(has_text='got "0"').wait_for(
+        timeout=TIMEOUT_MS
+    )
     study.locator(".b12-field-n_enrolled input").fill("30")
     page.wait_for_function(
         "() => !document.querySelector('.b12-form-studies .b12-problem-n_enrolled')"

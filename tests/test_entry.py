@@ -14,6 +14,7 @@ import pytest
 from b12explore import EntryForm, Explorer, load
 from b12explore.rows import ShippedDataError
 from b12explore.schema import repo_data_dir
+from b12explore.validate import describe_field
 
 NEW_STUDY = {
     "study_id": "doe2024",
@@ -71,7 +72,8 @@ def test_controls_follow_the_descriptor(folder):
         s.infos["design"].field["constraints"]["enum"]
     )
     assert s.infos["n_enrolled"].kind == "integer"
-    assert ">= 1" in s.controls["n_enrolled"].placeholder
+    rng = describe_field(s.infos["n_enrolled"].field)  # "an integer >= 1" or "between"
+    assert rng.startswith("an integer") and rng in s.controls["n_enrolled"].placeholder
     assert s.infos["source_url"].kind == "multi" and s.infos["source_url"].url
     assert s.infos["outcomes"].separator == ";"
     assert form.result.infos["study_id"].kind == "reference"
@@ -187,7 +189,8 @@ def test_invalid_input_shows_a_message_per_field_and_writes_nothing(folder):
     fill(form.study, values)
     problems = form.study.problems
     assert problems["year"] == 'expected an integer >= 1950, got "20x4"'
-    assert problems["n_enrolled"] == 'expected an integer >= 1, got "0"'
+    rng = describe_field(form.study.infos["n_enrolled"].field)
+    assert problems["n_enrolled"] == f'expected {rng}, got "0"'
     assert problems["source_url"].startswith("expected text matching the pattern https?://")
     assert "example.org" in form.study.messages["source_url"].value
     assert not form.study.submit()
