@@ -98,13 +98,15 @@ def test_a_new_column_and_code_appear_without_code_changes(folder):
 def test_add_a_study_then_it_validates_and_shows_in_the_explorer(folder):
     before = (folder / "studies.csv").read_bytes()
     form = EntryForm(folder)
-    fill(form.study, NEW_STUDY)
+    fill(form.study, dict(NEW_STUDY, summary="Test row,\nsecond line."))
     assert form.study.problems == {}
+    assert form.study.values()["summary"] == "Test row, second line."
     assert "Doe 2024" in form.study.preview.value
     assert 'href="https://example.org/doe2024"' in form.study.preview.value
     assert form.study.submit(), form.study.status.value
     after = (folder / "studies.csv").read_bytes()
     assert after.startswith(before) and after.count(b"\n") == before.count(b"\n") + 1
+    assert b'"Test row, second line."' in after
     assert (folder / "studies.csv.bak").read_bytes() == before
     evidence = load(folder)
     row = evidence.studies.set_index("study_id").loc["doe2024"]

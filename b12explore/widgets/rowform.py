@@ -190,14 +190,16 @@ class RowForm:
 
     # ------------------------------------------------------------ values
     def text_of(self, name: str) -> str:
-        """The cell text field ``name`` would be written as."""
+        """The cell text field ``name`` would be written as (a line break typed in a
+        text box becomes a space: one record stays one line of the CSV file)."""
         if name in self.hidden:
             return ""
         value = self.controls[name].value
         info = self.infos[name]
         if info.kind == "multi":
             return info.separator.join(v.strip() for v in str(value).splitlines() if v.strip())
-        return str(value or "").strip()
+        text = str(value or "").strip()
+        return " ".join(text.split()) if "\n" in text or "\r" in text else text
 
     def values(self) -> dict[str, str]:
         """Cell texts by column name, as they would be written."""
