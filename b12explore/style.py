@@ -33,6 +33,10 @@ _P = OKABE_ITO
 
 #: Slide sizes in inches: PowerPoint's default 16:9 and the classic 4:3.
 SIZES: dict[str, tuple[float, float]] = {"16:9": (13.333, 7.5), "4:3": (10.0, 7.5)}
+#: Settings that make SVG output reproducible and keep its text editable.
+SVG_RC: dict[str, str] = {"svg.hashsalt": "b12explore", "svg.fonttype": "none"}
+#: Smallest text on a slide, in points at the slide's real size.
+MIN_SLIDE_PT = 18
 
 ROUTE_COLORS: dict[str, str] = {
     "intramuscular": _P["blue"],
@@ -191,19 +195,18 @@ def slide_rc(size: str = "16:9") -> dict:
         "figure.dpi": 100,
         "savefig.dpi": 200,
         "font.family": "DejaVu Sans",
-        "font.size": 16,
-        "axes.titlesize": 20,
-        "axes.labelsize": 16,
-        "xtick.labelsize": 14,
-        "ytick.labelsize": 14,
-        "legend.fontsize": 14,
-        "legend.title_fontsize": 14,
-        "figure.titlesize": 22,
+        "font.size": MIN_SLIDE_PT,
+        "axes.titlesize": 24,
+        "axes.labelsize": MIN_SLIDE_PT,
+        "xtick.labelsize": MIN_SLIDE_PT,
+        "ytick.labelsize": MIN_SLIDE_PT,
+        "legend.fontsize": MIN_SLIDE_PT,
+        "legend.title_fontsize": MIN_SLIDE_PT,
+        "figure.titlesize": 26,
         "axes.spines.top": False,
         "axes.spines.right": False,
         "axes.prop_cycle": _cycler(),
-        "svg.fonttype": "none",
-        "svg.hashsalt": "b12explore",
+        **SVG_RC,
         "path.simplify": True,
     }
 
@@ -218,7 +221,7 @@ def _cycler():
 def slide_context(size: str = "16:9") -> Iterator[dict]:
     """Slide styling for figures created inside the block.
 
-    Fonts are at least 14 pt at the slide's real size, SVG text stays text and SVG
+    Fonts are at least 18 pt at the slide's real size, SVG text stays text and SVG
     ids are reproducible. Global ``rcParams`` are restored on exit.
 
     Parameters
@@ -232,7 +235,7 @@ def slide_context(size: str = "16:9") -> Iterator[dict]:
     >>> before = matplotlib.rcParams["font.size"]
     >>> with slide_context() as rc:
     ...     matplotlib.rcParams["font.size"]
-    16.0
+    18.0
     >>> matplotlib.rcParams["font.size"] == before
     True
     """

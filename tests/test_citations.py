@@ -145,3 +145,37 @@ def test_empty_studies_give_empty_text():
     empty = pd.DataFrame(columns=["study_id", "first_author", "year"])
     assert to_bibtex(empty) == ""
     assert to_ris(empty) == ""
+
+
+def test_citations_carry_every_author_volume_issue_and_pages():
+    df = pd.DataFrame(
+        {
+            "study_id": ["chiu2011"],
+            "first_author": ["Chiu"],
+            "authors": ["Chiu, CK; Low, TH; Tey, YS"],
+            "year": [2011],
+            "title": ["Methylcobalamin injections"],
+            "journal": ["Singapore Medical Journal"],
+            "volume": ["52"],
+            "issue": ["12"],
+            "pages": ["868-873"],
+            "doi": ["10.1/x"],
+            "pmid": ["22173259"],
+            "source_url": ["https://a.org/1 | https://b.org/2"],
+        }
+    )
+    bib = to_bibtex(df)
+    assert "author = {Chiu, CK and Low, TH and Tey, YS}" in bib
+    assert "volume = {52}" in bib and "number = {12}" in bib
+    assert "pages = {868--873}" in bib
+    ris = to_ris(df).splitlines()
+    assert ["AU  - Chiu, CK", "AU  - Low, TH", "AU  - Tey, YS"] == [
+        line for line in ris if line.startswith("AU")
+    ]
+    for line in ("VL  - 52", "IS  - 12", "SP  - 868", "EP  - 873", "DO  - 10.1/x"):
+        assert line in ris
+    assert "AN  - 22173259" in ris and "UR  - https://b.org/2" in ris
+    import rispy
+
+    (back,) = rispy.loads(to_ris(df))  # the RIS reads back with the same library
+    assert back["authors"] == ["Chiu, CK", "Low, TH", "Tey, YS"]

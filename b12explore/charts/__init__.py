@@ -7,7 +7,7 @@ match" note. Numbers come from :mod:`b12explore.summaries`.
 
 Modules: ``sample_sizes`` (sample sizes, reviews), ``routes`` (route x form,
 delivery-route matrix), ``findings`` (direction, albatross, forest), ``maps``
-(evidence map, timeline, risk of bias), ``overview`` (overview slide). The slide
+(evidence map, risk of bias), ``overview`` (timeline, overview slide). The slide
 chart list (``SlideChart``, ``slide_charts``, ``chart_names``) lives in
 :mod:`b12explore.export.registry` and is reachable here too.
 """
@@ -17,8 +17,8 @@ from __future__ import annotations
 from ._base import EMPTY_NOTE
 from .claims import VERDICT_COLORS, claim_verdict_chart
 from .findings import DIRECTION_MARKERS, albatross_plot, direction_plot, forest_plot
-from .maps import evidence_map, risk_of_bias_chart, timeline_chart
-from .overview import evidence_overview
+from .maps import evidence_map, risk_of_bias_chart
+from .overview import evidence_overview, timeline_chart
 from .routes import delivery_feature_chart, route_form_chart
 from .sample_sizes import review_size_chart, sample_size_chart
 

@@ -1,4 +1,4 @@
-"""Overview charts: evidence map, timeline and risk-of-bias traffic lights."""
+"""Overview charts: evidence map and risk-of-bias traffic lights."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from matplotlib.patches import Rectangle
 
 from .. import summaries
 from ..style import (
-    DESIGN_COLORS,
     FINDING_COLORS,
     RISK_OF_BIAS_COLORS,
     RISK_OF_BIAS_SYMBOLS,
@@ -94,73 +93,6 @@ def evidence_map(
         bbox_to_anchor=(1.01, 1),
         frameon=False,
     )
-    return ax
-
-
-def timeline_chart(studies: pd.DataFrame, *, labels: bool = True, ax: Axes | None = None) -> Axes:
-    """Studies per publication year, stacked by design, labelled with the studies.
-
-    Data: :func:`b12explore.summaries.timeline_table`.
-
-    Parameters
-    ----------
-    studies : DataFrame
-    labels : bool
-        Write the study labels above the bars (only when at most 30 studies).
-    ax : Axes, optional
-
-    Returns
-    -------
-    Axes
-
-    Examples
-    --------
-    >>> from b12explore import load, charts
-    >>> ax = charts.timeline_chart(load().studies)
-    """
-    table = summaries.timeline_table(studies)
-    ax = new_axes(ax)
-    title = "Studies by year and design"
-    if table.empty:
-        return empty(ax, title)
-    years = sorted(table["year"].unique())
-    bottom = pd.Series(0.0, index=years)
-    for design in [d for d in DESIGN_COLORS if d in set(table["design"])] + [
-        d for d in dict.fromkeys(table["design"]) if d not in DESIGN_COLORS
-    ]:
-        part = table[table["design"] == design].set_index("year")["studies"]
-        heights = part.reindex(years).fillna(0).astype(float)
-        ax.bar(
-            years,
-            heights.to_numpy(),
-            bottom=bottom.to_numpy(),
-            width=0.8,
-            color=color_for("design", design),
-            label=pretty(design),
-            edgecolor="white",
-        )
-        bottom += heights
-    names = table.groupby("year", sort=True)["labels"].agg("; ".join)
-    few = labels and len(studies) <= 30
-    if few:
-        for year, text in names.items():
-            ax.text(
-                year,
-                bottom[year] + 0.1,
-                "\n".join(text.split("; ")),
-                ha="center",
-                va="bottom",
-                rotation=90,
-                gid="year-labels",
-            )
-    ax.set_ylim(0, bottom.max() * (2.6 if few else 1.15) + 0.5)
-    ax.yaxis.get_major_locator().set_params(integer=True)
-    ax.xaxis.get_major_locator().set_params(integer=True)
-    ax.set_xlim(min(years) - 1, max(years) + 1)
-    ax.set_ylabel("Studies")
-    ax.set_xlabel("Year of publication")
-    ax.set_title(title, loc="left")
-    ax.legend(loc="upper left", frameon=False)
     return ax
 
 

@@ -9,7 +9,7 @@ from matplotlib.patches import Rectangle
 
 from .. import summaries
 from ..style import FORM_COLORS, GREY, SCORE_COLORS, SCORE_LABELS, color_for, pretty
-from ._base import axes_size_in, empty, fontsize, new_axes, patches, wrap
+from ._base import empty, new_axes, patches
 
 
 def route_form_chart(studies: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
@@ -85,12 +85,17 @@ def route_form_chart(studies: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     return ax
 
 
-def delivery_feature_chart(delivery_routes: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
-    """Oral vs injection (and other routes) feature matrix with the descriptions.
+#: Score symbols of the delivery-route grid (colour is never the only cue).
+SCORE_SYMBOLS: dict[int, str] = {1: "●○○", 2: "●●○", 3: "●●●"}
 
-    Rows are features, columns routes; a cell's colour is its score (1 least,
-    3 most favourable to the patient) and its text the description, wrapped to
-    the cell (the font shrinks to fit, never below 14 pt or the base size).
+
+def delivery_feature_chart(delivery_routes: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+    """Oral vs injection (and other routes): a short grid of feature scores.
+
+    Rows are features, columns routes; each cell shows its score (1 least, 3 most
+    favourable to the patient) as a symbol (``●○○``, ``●●○``, ``●●●``) on its
+    colour, legible on a slide. The descriptions stay in the data
+    (:func:`b12explore.summaries.delivery_features`), the CSV and the slide notes.
 
     Parameters
     ----------
@@ -106,6 +111,8 @@ def delivery_feature_chart(delivery_routes: pd.DataFrame, *, ax: Axes | None = N
     --------
     >>> from b12explore import load, charts
     >>> ax = charts.delivery_feature_chart(load().delivery_routes)
+    >>> sorted({t.get_text() for t in ax.texts})
+    ['●●●', '●●○', '●○○']
     """
     table = summaries.delivery_features(delivery_routes)
     ax = new_axes(ax, figsize=(13.333, 7.5))
@@ -114,77 +121,50 @@ def delivery_feature_chart(delivery_routes: pd.DataFrame, *, ax: Axes | None = N
         return empty(ax, title, note="no delivery-route rows")
     features = list(dict.fromkeys(table["feature"]))
     routes = list(dict.fromkeys(table["route"]))
-    width, height = axes_size_in(ax)
-    cell_w, cell_h = width / len(routes), height / len(features)
-    size = _fit_size(table["description"], cell_w, cell_h, fontsize(ax))
-    chars = int(cell_w * 0.94 * 72 / (size * 0.5))
     cells = table.set_index(["feature", "route"])
     for i, feature in enumerate(features):
         for j, route in enumerate(routes):
-            if (feature, route) not in cells.index:
-                ax.add_patch(Rectangle((j, i), 1, 1, facecolor="white", edgecolor=GREY))
-                ax.text(
-                    j + 0.5,
-                    i + 0.5,
-                    summaries.NOT_REPORTED,
-                    ha="center",
-                    va="center",
-                    fontsize=size,
-                    color="0.35",
-                )
-                continue
-            row = cells.loc[(feature, route)]
-            score = int(row["score"]) if not pd.isna(row["score"]) else None
+            score = None
+            if (feature, route) in cells.index:
+                value = cells.loc[(feature, route), "score"]
+                score = None if pd.isna(value) else int(value)
             ax.add_patch(
                 Rectangle(
                     (j, i),
                     1,
                     1,
                     facecolor=SCORE_COLORS.get(score, "white"),
-                    edgecolor="white",
+                    edgecolor="white" if score else GREY,
                     linewidth=3,
                     gid=f"cell-{feature}-{route}",
                 )
             )
             ax.text(
-                j + 0.03,
+                j + 0.5,
                 i + 0.5,
-                wrap(row["description"], chars),
-                ha="left",
+                SCORE_SYMBOLS.get(score, "–") if (feature, route) in cells.index else "–",
+                ha="center",
                 va="center",
-                fontsize=size,
-                linespacing=1.1,
-                gid="description",
+                color="0.15",
+                gid="score",
             )
     ax.set_xlim(0, len(routes))
     ax.set_ylim(len(features), 0)
     ax.set_xticks(np.arange(len(routes)) + 0.5, [pretty(r) for r in routes], fontweight="bold")
     ax.xaxis.tick_top()
-    ax.set_yticks(np.arange(len(features)) + 0.5, [wrap(pretty(f), 12) for f in features])
+    ax.set_yticks(np.arange(len(features)) + 0.5, [pretty(f) for f in features])
     ax.tick_params(length=0)
     for spine in ax.spines.values():
         spine.set_visible(False)
     ax.set_title(title, loc="left")
     present = sorted({int(s) for s in table["score"].dropna()})
     ax.legend(
-        handles=patches([(SCORE_LABELS[s], SCORE_COLORS[s]) for s in present]),
-        loc="upper center",
-        bbox_to_anchor=(0.5, 0),
-        ncols=3,
+        handles=patches(
+            [(f"{SCORE_SYMBOLS[s]} {SCORE_LABELS[s][2:]}", SCORE_COLORS[s]) for s in present]
+        ),
+        loc="upper left",
+        bbox_to_anchor=(1.02, 1.0),
         frameon=False,
-        title="Score for the patient",
+        title="For the patient",
     )
     return ax
-
-
-def _fit_size(texts: pd.Series, cell_w: float, cell_h: float, base: float) -> float:
-    """Largest font size (<= base, >= min(14, base)) at which every text fits its cell."""
-    floor = min(14.0, base)
-    size = base
-    while size > floor:
-        chars = int(cell_w * 0.94 * 72 / (size * 0.5))
-        lines = max((wrap(t, chars).count("\n") + 1 for t in texts), default=1)
-        if (lines + 0.6) * size * 1.3 <= cell_h * 72:
-            break
-        size -= 0.5
-    return max(size, floor)

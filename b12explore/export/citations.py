@@ -1,7 +1,8 @@
 """Citations for the studies shown: BibTeX, RIS and one-line references.
 
 Only fields present in the studies table are written; a missing value is left
-out, never guessed.
+out, never guessed. BibTeX is written with ``bibtexparser`` and RIS with
+``rispy``; this module only maps the table's columns to their fields.
 """
 
 from __future__ import annotations
@@ -111,14 +112,70 @@ def _letters(n: int) -> str:
     return out
 
 
+def authors(row: pd.Series) -> list[str]:
+    """Every author the row holds (``authors``, ``; ``-separated), else the first author.
+
+    Examples
+    --------
+    >>> authors(pd.Series({"authors": "Chiu, CK; Low, TH", "first_author": "Chiu"}))
+    ['Chiu, CK', 'Low, TH']
+    >>> authors(pd.Series({"first_author": "Mauro GL"}))
+    ['Mauro GL']
+    """
+    listed = _value(row, "authors")
+    if listed:
+        return [a.strip() for a in listed.split(";") if a.strip()]
+    first = _value(row, "first_author")
+    return [first] if first else []
+
+
+def _split_pages(pages: str) -> tuple[str | None, str | None]:
+    parts = [p for p in re.split(r"\s*(?:-+|–)\s*", pages, maxsplit=1) if p]
+    if len(parts) == 2:
+        return parts[0], parts[1]
+    return pages, None
+
+
+def _bib_fields(row: pd.Series) -> list[tuple[str, str]]:
+    fields: list[tuple[str, str]] = []
+    names = authors(row)
+    if names:
+        fields.append(("author", bibtex_escape(" and ".join(names))))
+    for field, name in (("title", "title"), ("journal", "journal"), ("year", "year")):
+        v = _value(row, field)
+        if v:
+            fields.append((name, bibtex_escape(v)))
+    for field in ("volume", "issue"):
+        v = _value(row, field)
+        if v:
+            fields.append(("number" if field == "issue" else field, bibtex_escape(v)))
+    start, end = _split_pages(_value(row, "pages") or "") if _value(row, "pages") else (None, None)
+    if start:
+        fields.append(("pages", bibtex_escape(f"{start}--{end}" if end else start)))
+    doi, pmid = _value(row, "doi"), _value(row, "pmid")
+    urls = split_urls(_value(row, "source_url"))
+    if doi:
+        fields.append(("doi", _verbatim(doi)))
+    if pmid:
+        fields.append(("pmid", bibtex_escape(pmid)))
+    if urls:
+        fields.append(("url", _verbatim(urls[0])))
+    if len(urls) > 1:
+        fields.append(("note", f"Also at: {bibtex_escape(', '.join(urls[1:]))}"))
+    return fields
+
+
 def to_bibtex(studies: pd.DataFrame) -> str:
     """BibTeX entries for the studies (``@article`` with a journal, else ``@misc``).
+
+    Written with ``bibtexparser``; every author, the title, journal, year, volume,
+    issue (``number``), pages, DOI, PMID and URLs the table holds are included.
 
     Parameters
     ----------
     studies : DataFrame
-        Columns used when present: study_id, first_author, year, title, journal,
-        doi, pmid, source_url.
+        Columns used when present: study_id, first_author, authors, year, title,
+        journal, volume, issue, pages, doi, pmid, source_url.
 
     Returns
     -------
@@ -128,47 +185,81 @@ def to_bibtex(studies: pd.DataFrame) -> str:
     --------
     >>> df = pd.DataFrame({"study_id": ["s1"], "first_author": ["Mauro GL"], "year": [2000],
     ...                    "title": ["B12 & back pain"], "journal": ["Eur Rev"],
-    ...                    "doi": [None], "pmid": ["10714554"], "source_url": [None]})
+    ...                    "pages": ["1-7"], "pmid": ["10714554"]})
     >>> print(to_bibtex(df))
     @article{Mauro2000,
       author = {Mauro GL},
       title = {B12 \\& back pain},
       journal = {Eur Rev},
       year = {2000},
+      pages = {1--7},
       pmid = {10714554},
     }
     <BLANKLINE>
     """
-    entries = []
-    for key, (_, row) in zip(citation_keys(studies), studies.iterrows(), strict=True):
-        kind = "article" if _value(row, "journal") else "misc"
-        lines = [f"@{kind}{{{key},"]
-        for field, name in (
-            ("first_author", "author"),
-            ("title", "title"),
-            ("journal", "journal"),
-            ("year", "year"),
-        ):
-            v = _value(row, field)
-            if v:
-                lines.append(f"  {name} = {{{bibtex_escape(v)}}},")
-        doi, pmid = _value(row, "doi"), _value(row, "pmid")
-        urls = split_urls(_value(row, "source_url"))
-        if doi:
-            lines.append(f"  doi = {{{_verbatim(doi)}}},")
-        if pmid:
-            lines.append(f"  pmid = {{{bibtex_escape(pmid)}}},")
-        if urls:
-            lines.append(f"  url = {{{_verbatim(urls[0])}}},")
-        if len(urls) > 1:
-            lines.append(f"  note = {{Also at: {bibtex_escape(', '.join(urls[1:]))}}},")
-        lines.append("}")
-        entries.append("\n".join(lines) + "\n")
-    return "\n".join(entries)
+    import bibtexparser
+    from bibtexparser.model import Entry, Field
+
+    entries = [
+        Entry(
+            "article" if _value(row, "journal") else "misc",
+            key,
+            [Field(name, value) for name, value in _bib_fields(row)],
+        )
+        for key, (_, row) in zip(citation_keys(studies), studies.iterrows(), strict=True)
+    ]
+    if not entries:
+        return ""
+    fmt = bibtexparser.BibtexFormat()
+    fmt.indent = "  "
+    fmt.trailing_comma = True
+    fmt.block_separator = "\n"
+    text = bibtexparser.write_string(bibtexparser.Library(entries), bibtex_format=fmt)
+    return text.strip("\n") + "\n"
+
+
+def _ris_writer():
+    from rispy import RisWriter
+
+    class _Writer(RisWriter):
+        """RIS without the record counter line rispy writes by default."""
+
+        def set_header(self, count: int) -> str:
+            return ""
+
+    return _Writer
+
+
+def _ris_record(key: str, row: pd.Series) -> dict:
+    rec: dict = {"type_of_reference": "JOUR" if _value(row, "journal") else "GEN", "id": key}
+    names = authors(row)
+    if names:
+        rec["authors"] = names
+    for field, tag in (
+        ("year", "year"),
+        ("title", "title"),
+        ("journal", "journal_name"),
+        ("volume", "volume"),
+        ("issue", "number"),
+        ("doi", "doi"),
+        ("pmid", "accession_number"),
+    ):
+        v = _value(row, field)
+        if v:
+            rec[tag] = v
+    if _value(row, "pages"):
+        start, end = _split_pages(_value(row, "pages"))
+        rec["start_page"] = start
+        if end:
+            rec["end_page"] = end
+    urls = split_urls(_value(row, "source_url"))
+    if urls:
+        rec["urls"] = urls
+    return rec
 
 
 def to_ris(studies: pd.DataFrame) -> str:
-    """RIS records for the studies (``JOUR`` with a journal, else ``GEN``).
+    """RIS records for the studies (``JOUR`` with a journal, else ``GEN``), via ``rispy``.
 
     Examples
     --------
@@ -183,24 +274,19 @@ def to_ris(studies: pd.DataFrame) -> str:
     ER  -
     <BLANKLINE>
     """
-    records = []
-    for key, (_, row) in zip(citation_keys(studies), studies.iterrows(), strict=True):
-        lines = ["TY  - " + ("JOUR" if _value(row, "journal") else "GEN"), f"ID  - {key}"]
-        for field, tag in (
-            ("first_author", "AU"),
-            ("year", "PY"),
-            ("title", "TI"),
-            ("journal", "JO"),
-            ("doi", "DO"),
-            ("pmid", "AN"),
-        ):
-            v = _value(row, field)
-            if v:
-                lines.append(f"{tag}  - {v}")
-        lines += [f"UR  - {u}" for u in split_urls(_value(row, "source_url"))]
-        lines.append("ER  -")
-        records.append("\n".join(lines) + "\n")
-    return "\n".join(records)
+    import rispy
+
+    records = [
+        _ris_record(key, row)
+        for key, (_, row) in zip(citation_keys(studies), studies.iterrows(), strict=True)
+    ]
+    if not records:
+        return ""
+    mapping = {"TY": "type_of_reference", "ID": "id", **rispy.TAG_KEY_MAPPING}
+    text = rispy.dumps(records, implementation=_ris_writer(), mapping=mapping)
+    lines = [line.rstrip() for line in text.splitlines()]
+    out = "\n".join(lines).strip("\n")
+    return out.replace("ER  -\n\n", "ER  -\n\n") + "\n"
 
 
 def reference(row: pd.Series) -> str:

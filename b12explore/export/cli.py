@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .view import IMAGE_FORMATS
+from .render import FORMATS as IMAGE_FORMATS
 
 ALL_FORMATS = (*IMAGE_FORMATS, "pptx")
 
@@ -103,12 +103,40 @@ def _fail(message: str, code: int) -> int:
 def run(args: argparse.Namespace) -> int:
     """Run the export command for parsed ``args``; return the exit status.
 
+    Bad arguments exit 2 and Ctrl-C exits 130, each with one line and no traceback.
+
     Examples
     --------
     >>> ns = configure(argparse.ArgumentParser()).parse_args(["--out", "o", "--format", "gif"])
     >>> run(ns)
     2
     """
+    try:
+        return _run(args)
+    except KeyboardInterrupt:
+        return _fail("interrupted; nothing was replaced (partial new files were removed)", 130)
+
+
+def _out_folder(out: str) -> Path | str:
+    """The export folder, or the one-line reason it cannot be one."""
+    if not str(out).strip():
+        return "--out: an empty name is not a folder"
+    path = Path(out).expanduser()
+    if path.is_symlink() and not path.is_dir():
+        return f"--out: {out} is a link to something that is not a folder"
+    if path.exists() and not path.is_dir():
+        return f"--out: {out} exists and is not a folder"
+    return path
+
+
+def _run(args: argparse.Namespace) -> int:
+    if isinstance(args.dpi, bool) or args.dpi < 10 or args.dpi > 1200:
+        return _fail(f"--dpi must be a whole number from 10 to 1200, got {args.dpi}", 2)
+    if args.jobs < 1:
+        return _fail(f"--jobs must be at least 1, got {args.jobs}", 2)
+    out = _out_folder(args.out)
+    if isinstance(out, str):
+        return _fail(out, 2)
     formats = _split_values([args.format])
     bad = [f for f in formats if f not in ALL_FORMATS]
     if bad or not formats:
@@ -133,7 +161,7 @@ def run(args: argparse.Namespace) -> int:
     filtered = apply_filters(evidence, state)
     filters_text = describe(state)
     images = [f for f in formats if f in IMAGE_FORMATS]
-    return _export(filtered, filters_text, Path(args.out), images, "pptx" in formats, args)
+    return _export(filtered, filters_text, out, images, "pptx" in formats, args)
 
 
 def _export(evidence, filters_text, out, images, deck, args) -> int:
@@ -158,9 +186,13 @@ def _export(evidence, filters_text, out, images, deck, args) -> int:
             charts=charts,
         )
     except FileExistsError as exc:
-        return _fail(f"{exc}\nnothing was overwritten; use --overwrite to replace", 1)
+        return _fail(f"{exc}; nothing was overwritten; use --overwrite to replace", 1)
+    except NotADirectoryError as exc:
+        return _fail(f"--out: {exc}", 2)
+    except ValueError as exc:  # e.g. a planted link that leads out of the folder
+        return _fail(f"refusing to export: {exc}", 2)
     except OSError as exc:
-        return _fail(f"could not write to {out}: {exc}", 1)
+        return _fail(f"could not write to {out}: {exc}; the previous export is unchanged", 1)
     if deck:
         print(f"deck: {len(charts)} slides", flush=True)
     print(f"wrote {len(written)} files to {out}:")

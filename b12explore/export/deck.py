@@ -1,49 +1,111 @@
-"""Building a deterministic 16:9 PowerPoint deck from rendered chart pictures.
+"""Building a deterministic, editable PowerPoint deck.
 
-One slide per chart: its PNG picture fills the whole slide at its real size (the
-same picture as the chart's 16:9 PNG export, so point sizes are true and nothing is
-rendered twice); the chart draws its own visible title, and the slide's title
-placeholder, which carries the title for the outline, navigation and screen
-readers, sits just above the slide, Microsoft's advice for a slide title that
-should not be seen. The caption and the full references go into the slide notes.
-Fixed core properties and fixed zip entry timestamps make two builds byte-identical.
+Each chart slide has its title as real slide text, the chart inside the safe
+margins (a native PowerPoint chart when the chart carries a :class:`NativeChart`,
+otherwise its picture, rendered at the size it takes on the slide) and the caption
+as a text box; the notes keep the whole caption and the full references. Text-only
+slides (:class:`TextSlide`: the title slide, the closing slide) have a title and
+bullet lines. Fixed core properties, a fixed creation date inside the embedded
+chart workbooks and fixed zip timestamps make two builds byte-identical.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import io
+import re
 import zipfile
 from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
 
+from ..style import MIN_SLIDE_PT, SIZES
 from . import citations as _cit
+from .render import SAFE_MARGIN_IN, wrap_lines
 
-__all__ = ["DECK_DATE", "PICTURE_INCHES", "PICTURE_SIZE", "deck_bytes", "notes_text"]
+__all__ = [
+    "DECK_DATE",
+    "NativeChart",
+    "TextSlide",
+    "deck_bytes",
+    "notes_text",
+    "picture_inches",
+]
 
 #: Fixed date stamped into deck metadata so that re-exports are byte-identical.
 DECK_DATE = _dt.datetime(2026, 1, 1, 0, 0, 0)
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
-_EMU_PER_INCH = 914400
-#: PowerPoint's own 16:9 slide: 12192000 x 6858000 EMU (13.333 x 7.5 in).
-SLIDE_EMU = (12192000, 6858000)
-_MARGIN = 228600  # 0.25 in
-_TITLE_H = 822960  # 0.9 in, placed right above the slide (off-slide, not shown)
-#: Render size of the slide pictures (the whole slide, as for the 16:9 PNG export).
-PICTURE_SIZE = "16:9"
-#: Size of the chart picture on the slide, in inches: the whole slide.
-PICTURE_INCHES = (SLIDE_EMU[0] / _EMU_PER_INCH, SLIDE_EMU[1] / _EMU_PER_INCH)
+_EMU = 914400  # per inch
 TITLE_PT = 30
+TITLE_H_IN = 0.9
+CAPTION_H_IN = 0.8
+GAP_IN = 0.1
+CAPTION_LINES = 2
+
+
+@dataclasses.dataclass(frozen=True)
+class NativeChart:
+    """A bar chart PowerPoint can draw itself, with the side-car CSV's numbers.
+
+    Attributes
+    ----------
+    categories : list of str
+        One per bar (or per stack).
+    series : dict of str to list of float
+        Series name -> one value per category.
+    stacked : bool
+        Stacked columns (True) or one bar per category (False).
+    horizontal : bool
+        Horizontal bars (long labels, many categories).
+    value_title : str
+        Title of the value axis.
+    """
+
+    categories: list[str]
+    series: dict[str, list[float]]
+    stacked: bool = False
+    horizontal: bool = False
+    value_title: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class TextSlide:
+    """A slide of text: a title and bullet lines (title and closing slides)."""
+
+    title: str
+    lines: list[str]
+    notes: str = ""
+    subtitle: bool = False  # True: a title slide (big title, lines below it)
+
+
+def slide_inches(size: str) -> tuple[float, float]:
+    """Slide size in inches for a deck."""
+    return SIZES[size]
+
+
+def picture_inches(size: str = "16:9") -> tuple[float, float]:
+    """Size of the chart area of a chart slide, in inches (between title and caption).
+
+    Examples
+    --------
+    >>> picture_inches("16:9")
+    (12.533, 4.7)
+    """
+    w, h = SIZES[size]
+    m = SAFE_MARGIN_IN
+    ph = h - 2 * m - TITLE_H_IN - CAPTION_H_IN - 2 * GAP_IN
+    return round(w - 2 * m, 3), round(ph, 3)
 
 
 def notes_text(chart: Any, studies: pd.DataFrame | None = None) -> str:
-    """Slide notes: the caption, then one reference per source.
+    """Slide notes: the caption, then one reference per source, then any details.
 
     References come from ``chart.citations`` if present, else from the studies
     named in ``chart.sources`` (full references when ``studies`` is given), else
-    from a ``source_url`` column in ``chart.data``.
+    from a ``source_url`` column in ``chart.data``. ``chart.details`` (text the
+    slide shortens, such as feature descriptions) follows.
 
     Examples
     --------
@@ -66,6 +128,9 @@ def notes_text(chart: Any, studies: pd.DataFrame | None = None) -> str:
         parts.append("Sources:\n" + "\n".join(f"- {r}" for r in refs))
     else:
         parts.append("Sources: none listed")
+    details = str(getattr(chart, "details", None) or "").strip()
+    if details:
+        parts.append(details)
     return "\n\n".join(parts)
 
 
@@ -77,75 +142,206 @@ def _source_urls(data: Any) -> list[str]:
     return list(dict.fromkeys(urls))
 
 
-def _deterministic_zip(raw: bytes) -> bytes:
+_CREATED = re.compile(rb"<dcterms:created([^>]*)>[^<]*</dcterms:created>")
+_MODIFIED = re.compile(rb"<dcterms:modified([^>]*)>[^<]*</dcterms:modified>")
+
+
+def _fixed_workbook(raw: bytes) -> bytes:
+    """An embedded chart workbook with a fixed creation date and zip timestamps."""
+    stamp = DECK_DATE.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+
+    def fix(name: str, data: bytes) -> bytes:
+        if name == "docProps/core.xml":
+            data = _CREATED.sub(rb"<dcterms:created\1>" + stamp + rb"</dcterms:created>", data)
+            data = _MODIFIED.sub(rb"<dcterms:modified\1>" + stamp + rb"</dcterms:modified>", data)
+        return data
+
+    return _deterministic_zip(raw, fix)
+
+
+def _deterministic_zip(raw: bytes, fix: Any = None) -> bytes:
     """Rewrite a zip with fixed timestamps and attributes (same bytes every time)."""
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(raw)) as src, zipfile.ZipFile(out, "w") as dst:
         for info in src.infolist():
             zi = zipfile.ZipInfo(info.filename, date_time=_ZIP_DATE)
+            data = src.read(info.filename)
+            if info.filename.endswith(".xlsx"):
+                data = _fixed_workbook(data)
+            elif fix is not None:
+                data = fix(info.filename, data)
             # PNG is compressed already: deflating it again costs time and saves nothing
             png = info.filename.endswith(".png")
             zi.compress_type = zipfile.ZIP_STORED if png else zipfile.ZIP_DEFLATED
             zi.create_system = 3
             zi.external_attr = 0o644 << 16
-            dst.writestr(zi, src.read(info.filename))
+            dst.writestr(zi, data)
     return out.getvalue()
 
 
-def _add_slide(prs: Any, layout: Any, chart: Any, picture: bytes, notes: str) -> None:
+def _style_text(frame: Any, size: float, *, bold: bool = False) -> None:
+    from pptx.util import Pt
+
+    frame.word_wrap = True
+    for para in frame.paragraphs:
+        for run in para.runs:
+            run.font.size = Pt(size)
+            run.font.bold = bold
+
+
+def _place(shape: Any, box: tuple[float, float, float, float]) -> None:
+    from pptx.util import Emu
+
+    x, y, w, h = (Emu(round(v * _EMU)) for v in box)
+    shape.left, shape.top, shape.width, shape.height = x, y, w, h
+
+
+def _title(slide: Any, text: str, w: float) -> None:
+    m = SAFE_MARGIN_IN
+    title = slide.shapes.title
+    _place(title, (m, m, w - 2 * m, TITLE_H_IN))
+    title.text = text
+    _style_text(title.text_frame, TITLE_PT, bold=True)
+
+
+def _caption_box(slide: Any, caption: str, w: float, h: float) -> None:
+    m = SAFE_MARGIN_IN
+    box = (m, h - m - CAPTION_H_IN, w - 2 * m, CAPTION_H_IN)
+    shape = slide.shapes.add_textbox(0, 0, 0, 0)
+    _place(shape, box)
+    shape.name = "Caption"
+    frame = shape.text_frame
+    frame.margin_left = frame.margin_right = frame.margin_top = frame.margin_bottom = 0
+    frame.text = wrap_lines(caption, w - 2 * m, MIN_SLIDE_PT, CAPTION_LINES)
+    _style_text(frame, MIN_SLIDE_PT)
+
+
+def _native_chart(slide: Any, native: NativeChart, box: tuple[float, ...]) -> None:
+    from pptx.chart.data import CategoryChartData
+    from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
     from pptx.util import Emu, Pt
 
-    slide = prs.slides.add_slide(layout)
-    title = slide.shapes.title
-    title.left, title.top = Emu(_MARGIN), Emu(-_TITLE_H)
-    title.width, title.height = Emu(SLIDE_EMU[0] - 2 * _MARGIN), Emu(_TITLE_H)
-    title.text = str(getattr(chart, "title", "") or getattr(chart, "name", ""))
-    for para in title.text_frame.paragraphs:
-        for run in para.runs:
-            run.font.size = Pt(TITLE_PT)
-    slide.shapes.add_picture(io.BytesIO(picture), Emu(0), Emu(0), *map(Emu, SLIDE_EMU))
+    data = CategoryChartData(number_format="General")
+    data.categories = list(native.categories)
+    for name, values in native.series.items():
+        data.add_series(name, [None if pd.isna(v) else float(v) for v in values])
+    if native.horizontal:
+        kind = XL_CHART_TYPE.BAR_STACKED if native.stacked else XL_CHART_TYPE.BAR_CLUSTERED
+    else:
+        kind = XL_CHART_TYPE.COLUMN_STACKED if native.stacked else XL_CHART_TYPE.COLUMN_CLUSTERED
+    x, y, w, h = (Emu(round(v * _EMU)) for v in box)
+    chart = slide.shapes.add_chart(kind, x, y, w, h, data).chart
+    chart.font.size = Pt(MIN_SLIDE_PT)
+    chart.has_title = False
+    chart.has_legend = len(native.series) > 1
+    if chart.has_legend:
+        chart.legend.position = XL_LEGEND_POSITION.RIGHT
+        chart.legend.include_in_layout = False
+    if native.horizontal:
+        chart.category_axis.reverse_order = True  # first category at the top
+    if native.value_title:
+        chart.value_axis.has_title = True
+        chart.value_axis.axis_title.text_frame.text = native.value_title
+        _style_text(chart.value_axis.axis_title.text_frame, MIN_SLIDE_PT)
+
+
+def _chart_slide(prs: Any, chart: Any, picture: bytes | None, notes: str, size: str) -> None:
+    w, h = slide_inches(size)
+    m = SAFE_MARGIN_IN
+    slide = prs.slides.add_slide(prs.slide_layouts[5])  # "Title Only"
+    _title(slide, str(getattr(chart, "title", "") or getattr(chart, "name", "")), w)
+    pw, ph = picture_inches(size)
+    box = (m, m + TITLE_H_IN + GAP_IN, pw, ph)
+    native = getattr(chart, "native", None)
+    if native is not None:
+        _native_chart(slide, native, box)
+    elif picture is not None:
+        from pptx.util import Emu
+
+        slide.shapes.add_picture(io.BytesIO(picture), *(Emu(round(v * _EMU)) for v in box))
+    caption = str(getattr(chart, "caption", "") or "")
+    if caption:
+        _caption_box(slide, caption, w, h)
     slide.notes_slide.notes_text_frame.text = notes
 
 
+def _text_slide(prs: Any, item: TextSlide, size: str) -> None:
+    from pptx.util import Pt
+
+    w, h = slide_inches(size)
+    m = SAFE_MARGIN_IN
+    if item.subtitle:
+        slide = prs.slides.add_slide(prs.slide_layouts[0])  # "Title Slide"
+        title, body = slide.shapes.title, slide.placeholders[1]
+        _place(title, (m, m + 0.8, w - 2 * m, 1.6))
+        _place(body, (m, m + 2.6, w - 2 * m, h - 2 * m - 2.6))
+        title.text = item.title
+        _style_text(title.text_frame, 40, bold=True)
+    else:
+        slide = prs.slides.add_slide(prs.slide_layouts[1])  # "Title and Content"
+        _title(slide, item.title, w)
+        body = slide.placeholders[1]
+        top = m + TITLE_H_IN + GAP_IN
+        _place(body, (m, top, w - 2 * m, h - m - top))
+    frame = body.text_frame
+    frame.text = item.lines[0] if item.lines else ""
+    for line in item.lines[1:]:
+        frame.add_paragraph().text = line
+    frame.word_wrap = True
+    for para in frame.paragraphs:
+        para.font.size = Pt(22 if item.subtitle else 20)
+        for run in para.runs:
+            run.font.size = Pt(22 if item.subtitle else 20)
+    slide.notes_slide.notes_text_frame.text = item.notes or "\n".join(item.lines)
+
+
 def deck_bytes(
-    charts: Sequence[Any],
-    pictures: Sequence[bytes],
+    items: Sequence[Any],
+    pictures: Sequence[bytes | None],
     *,
     studies: pd.DataFrame | None = None,
     title: str = "Vitamin B12 and low back pain: the evidence",
+    size: str = "16:9",
 ) -> bytes:
-    """The ``.pptx`` bytes: one slide per chart with its picture, notes with sources.
+    """The ``.pptx`` bytes: one slide per item, notes with sources.
 
     Parameters
     ----------
-    charts : sequence
-        Objects with ``title`` and optionally ``caption``, ``sources``, ``citations``.
-    pictures : sequence of bytes
-        One PNG per chart at slide size (``render_figure(fig, ["png"], size=PICTURE_SIZE)``).
+    items : sequence
+        Charts (objects with ``title`` and optionally ``caption``, ``sources``,
+        ``citations``, ``details``, ``native``) and :class:`TextSlide` objects.
+    pictures : sequence of bytes or None
+        One PNG per item at :func:`picture_inches` (None for text slides and
+        native charts).
     studies : DataFrame, optional
         For full references in the notes.
     title : str
         Document title in the file's properties.
+    size : {"16:9", "4:3"}
 
     Examples
     --------
     >>> import types
     >>> from b12explore.export.render import render_figure
     >>> from matplotlib.figure import Figure
-    >>> png = render_figure(Figure(), ["png"], size=PICTURE_SIZE, dpi=20)["png"]
+    >>> png = render_figure(Figure(), ["png"], size=picture_inches(), dpi=20)["png"]
     >>> data = deck_bytes([types.SimpleNamespace(title="T")], [png])
     >>> data[:2], data == deck_bytes([types.SimpleNamespace(title="T")], [png])
     (b'PK', True)
     """
     from pptx import Presentation
+    from pptx.util import Emu
 
-    if len(pictures) != len(charts):
-        raise ValueError(f"{len(charts)} charts but {len(pictures)} pictures")
+    if len(pictures) != len(items):
+        raise ValueError(f"{len(items)} slides but {len(pictures)} pictures")
     prs = Presentation()
-    prs.slide_width, prs.slide_height = SLIDE_EMU
-    layout = prs.slide_layouts[5]  # "Title Only"
-    for chart, picture in zip(charts, pictures, strict=True):
-        _add_slide(prs, layout, chart, picture, notes_text(chart, studies))
+    w, h = slide_inches(size)
+    prs.slide_width, prs.slide_height = Emu(round(w * _EMU)), Emu(round(h * _EMU))
+    for item, picture in zip(items, pictures, strict=True):
+        if isinstance(item, TextSlide):
+            _text_slide(prs, item, size)
+        else:
+            _chart_slide(prs, item, picture, notes_text(item, studies), size)
     props = prs.core_properties
     props.author = props.last_modified_by = "b12explore"
     props.title = title

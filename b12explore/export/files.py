@@ -6,7 +6,8 @@ refuses to replace an existing file unless ``overwrite=True``; all targets are
 checked before anything is written. This module knows nothing about which chart
 it saves: it takes matplotlib figures (or chart objects carrying one) and leaves
 them as it found them. Rendering lives in ``render``, the deck in ``deck``, names
-and atomic writes in ``safefiles``, BibTeX/RIS in ``citations``.
+and atomic writes in ``safefiles``, BibTeX/RIS in ``citations``. Replacing an
+earlier export is all or nothing too: a failed overwrite leaves it intact.
 """
 
 from __future__ import annotations
@@ -20,26 +21,25 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from . import citations as _cit
-from .deck import DECK_DATE, PICTURE_SIZE, deck_bytes
-from .render import FORMATS, SLIDE_SIZES, _formats, render_figure, render_many, slide_inches
+from .deck import TextSlide, deck_bytes, picture_inches
+from .render import FORMATS, check_formats, render_figure, render_many
 from .safefiles import check_free, csv_bytes, safe_path, write_all
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
 __all__ = [
-    "DECK_DATE",
-    "FORMATS",
-    "SLIDE_SIZES",
     "chart_paths",
     "export_chart",
     "export_charts",
     "export_citations",
     "export_deck",
     "files_table",
-    "render_figure",
-    "slide_inches",
+    "planned_paths",
 ]
+
+#: How deck pictures are rendered: the slide shows the title and caption as text.
+DECK_PICTURE = {"margin": 0.05, "title": False}
 
 
 def _split(path: str | os.PathLike, suffixes: Sequence[str]) -> tuple[Path, str]:
@@ -64,7 +64,7 @@ def chart_paths(
     ['Sample_sizes.png', 'Sample_sizes.csv']
     """
     folder, name = _split(path, (*FORMATS, "csv"))
-    fmts = _formats(formats) if len(formats) else ()
+    fmts = check_formats(formats)
     suffixes = [*fmts, *(["csv"] if data else [])]
     return [safe_path(folder, name, "." + s) for s in suffixes]
 
@@ -134,7 +134,9 @@ def export_chart(
     ...     [p.name for p in export_chart(fig, Path(d) / "bars", formats=["png", "svg"])]
     ['bars.png', 'bars.svg']
     """
-    fmts = _formats(formats)
+    fmts = check_formats(formats)
+    if not fmts:
+        raise ValueError(f"formats must name at least one of {', '.join(FORMATS)}")
     targets = chart_paths(path, formats=fmts, data=data is not None)
     check_free(targets, overwrite=overwrite)
     blobs = render_figure(fig, fmts, size=size, caption=caption, dpi=dpi)
@@ -157,6 +159,8 @@ def export_charts(
     overwrite: bool = False,
     jobs: int = 1,
     progress: Callable[[int, int, Any, list[Path]], None] | None = None,
+    opening: Sequence[TextSlide] = (),
+    closing: Sequence[TextSlide] = (),
 ) -> list[Path]:
     """Export many charts (and optionally their deck), all or nothing.
 
@@ -180,10 +184,12 @@ def export_charts(
     evidence : Evidence or DataFrame, optional
         Studies for full references in the deck notes.
     jobs : int, default 1
-        Worker processes for rendering (Linux only; the bytes are the same).
+        Worker processes for rendering (the bytes are the same).
     progress : callable, optional
         Called as ``progress(i, n, chart, paths)`` when chart ``i`` (1-based) is
         rendered; ``paths`` are its files, written together once every chart is done.
+    opening, closing : sequence of TextSlide
+        Text slides put before and after the chart slides of the deck.
 
     Returns
     -------
@@ -205,42 +211,86 @@ def export_charts(
     ['c.svg', 'deck.pptx']
     """
     folder = Path(folder)
-    fmts = _formats(formats) if len(formats) else ()
-    plans = [
-        chart_paths(folder / c.name, formats=fmts, data=getattr(c, "data", None) is not None)
-        for c in charts
-    ]
+    fmts = check_formats(formats)
     deck_target = _deck_target(deck) if deck is not None else None
+    plans = _chart_plans(charts, folder, fmts)
     check_free(
         [p for plan in plans for p in plan] + ([deck_target] if deck_target else []),
         overwrite=overwrite,
     )
-    # The deck's pictures are the slide PNGs: rendered once when the export makes them.
-    reuse = "png" in fmts and slide_inches(size, dpi) == slide_inches(PICTURE_SIZE, dpi)
     requests = [(c.figure, fmts, size, getattr(c, "caption", None), dpi) for c in charts if fmts]
-    if deck_target is not None and not reuse:
-        requests += [
-            (c.figure, ["png"], PICTURE_SIZE, getattr(c, "caption", None), dpi) for c in charts
-        ]
+    deck_charts = list(charts) if deck_target is not None else []
+    requests += _picture_jobs(deck_charts, size, dpi)
     files: dict[Path, bytes] = {}
-    pictures: list[bytes] = []
     with contextlib.closing(render_many(requests, workers=jobs)) as results:
         for i, (chart, plan) in enumerate(zip(charts, plans, strict=True), 1):
             blobs = next(results) if fmts else {}
-            if reuse:
-                pictures.append(blobs["png"])
             files.update(_chart_files(plan, fmts, blobs, getattr(chart, "data", None)))
             if progress is not None:
                 progress(i, len(charts), chart, plan)
         if deck_target is not None:
-            if not reuse:
-                pictures = [next(results)["png"] for _ in charts]
-            studies = getattr(evidence, "studies", evidence)
-            files[deck_target] = deck_bytes(charts, pictures, studies=studies)
+            pictures = _deck_pictures(deck_charts, results)
+            files[deck_target] = _deck(deck_charts, pictures, evidence, opening, closing, size)
     folder.mkdir(parents=True, exist_ok=True)
     if deck_target is not None:
         deck_target.parent.mkdir(parents=True, exist_ok=True)
     return write_all(files, overwrite=overwrite)
+
+
+def _chart_plans(charts: Sequence[Any], folder: Path, fmts: Sequence[str]) -> list[list[Path]]:
+    return [
+        chart_paths(folder / c.name, formats=fmts, data=getattr(c, "data", None) is not None)
+        for c in charts
+    ]
+
+
+def planned_paths(
+    charts: Sequence[Any],
+    folder: str | os.PathLike,
+    *,
+    formats: str | Sequence[str] = FORMATS,
+    deck: str | os.PathLike | None = None,
+) -> list[Path]:
+    """Every file :func:`export_charts` would write, in writing order (the deck last).
+
+    Examples
+    --------
+    >>> import types
+    >>> c = types.SimpleNamespace(name="timeline", data=None)
+    >>> [p.name for p in planned_paths([c], "out", formats=["png"], deck="out/deck")]
+    ['timeline.png', 'deck.pptx']
+    """
+    plans = _chart_plans(charts, Path(folder), check_formats(formats))
+    paths = [p for plan in plans for p in plan]
+    return paths + ([_deck_target(deck)] if deck is not None else [])
+
+
+def _picture_jobs(charts: Sequence[Any], size: str, dpi: int) -> list[tuple]:
+    """Render jobs for the deck pictures (charts PowerPoint draws natively need none)."""
+    area = picture_inches(size)
+    return [
+        (c.figure, ["png"], area, None, dpi, DECK_PICTURE)
+        for c in charts
+        if getattr(c, "native", None) is None
+    ]
+
+
+def _deck_pictures(charts: Sequence[Any], results: Any) -> list[bytes | None]:
+    return [
+        None if getattr(c, "native", None) is not None else next(results)["png"] for c in charts
+    ]
+
+
+def _deck(charts, pictures, evidence, opening, closing, size) -> bytes:
+    opening, closing = list(opening), list(closing)
+    items = [*opening, *charts, *closing]
+    pics = [None] * len(opening) + list(pictures) + [None] * len(closing)
+    studies = getattr(evidence, "studies", evidence)
+    return deck_bytes(items, pics, studies=studies, size=_deck_size(size))
+
+
+def _deck_size(size: Any) -> str:
+    return size if isinstance(size, str) else "16:9"
 
 
 def _deck_target(path: str | os.PathLike) -> Path:
@@ -255,23 +305,26 @@ def export_deck(
     overwrite: bool = False,
     evidence: Any = None,
     title: str = "Vitamin B12 and low back pain: the evidence",
+    size: str = "16:9",
     dpi: int = 200,
     jobs: int = 1,
+    opening: Sequence[TextSlide] = (),
+    closing: Sequence[TextSlide] = (),
 ) -> Path:
-    """A 16:9 PowerPoint deck, one chart per slide, with sources in the notes.
+    """An editable PowerPoint deck, one chart per slide, with sources in the notes.
 
-    Each slide is the chart's 16:9 PNG (the same picture as :func:`export_chart`
-    writes, caption included) filling the slide at its real size, so point sizes are
-    true; the chart draws its own title, and the slide's title placeholder holds
-    ``chart.title`` for the outline and screen readers, just above the visible slide.
-    The notes hold the caption and the full references. Two exports of the same
-    charts are byte-identical (fixed properties and zip timestamps).
+    Each chart slide has the chart's title as real slide text, the chart inside
+    0.4 in margins (a native PowerPoint bar chart when ``chart.native`` is set,
+    otherwise its picture rendered at the size it takes on the slide, so point
+    sizes are true) and the caption as a text box. The notes hold the caption and
+    the full references. Two exports of the same charts are byte-identical.
 
     Parameters
     ----------
     charts : sequence of chart objects
-        Anything with ``title``, ``figure`` and optionally ``caption`` and
-        ``sources`` (study labels) or ``citations`` (reference strings), such as
+        Anything with ``title``, ``figure`` and optionally ``caption``, ``sources``
+        (study labels) or ``citations`` (reference strings), ``details`` and
+        ``native`` (:class:`~b12explore.export.deck.NativeChart`), such as
         ``charts.slide_charts(...)``.
     path : path-like
         Target; ``.pptx`` is added if missing. The name is made filesystem-safe.
@@ -281,10 +334,13 @@ def export_deck(
         (matched by study label or id); otherwise the labels themselves.
     title : str
         Document title in the file's properties.
+    size : {"16:9", "4:3"}, default "16:9"
     dpi : int, default 200
         Resolution of the slide pictures.
     jobs : int, default 1
         Worker processes for rendering the pictures.
+    opening, closing : sequence of TextSlide
+        Text slides before and after the charts (a title slide, a closing slide).
 
     Returns
     -------
@@ -304,13 +360,15 @@ def export_deck(
     """
     target = _deck_target(path)
     check_free([target], overwrite=overwrite)
-    requests = [
-        (c.figure, ["png"], PICTURE_SIZE, getattr(c, "caption", None), dpi) for c in charts
-    ]
-    with contextlib.closing(render_many(requests, workers=jobs)) as results:
-        pictures = [r["png"] for r in results]
+    with contextlib.closing(render_many(_picture_jobs(charts, size, dpi), workers=jobs)) as res:
+        pictures = _deck_pictures(charts, res)
+    opening, closing = list(opening), list(closing)
     data = deck_bytes(
-        charts, pictures, studies=getattr(evidence, "studies", evidence), title=title
+        [*opening, *charts, *closing],
+        [None] * len(opening) + pictures + [None] * len(closing),
+        studies=getattr(evidence, "studies", evidence),
+        title=title,
+        size=size,
     )
     target.parent.mkdir(parents=True, exist_ok=True)
     return write_all({target: data}, overwrite=overwrite)[0]

@@ -1,4 +1,11 @@
-"""The list of slide-ready charts for export: the chart registry."""
+"""The list of slide-ready charts for export: the chart registry.
+
+Each :class:`SlideChart` carries its figure, the table behind it (the CSV
+side-car), the studies it draws on, a caption naming them, the filters and the
+data version, and for bar charts a :class:`~b12explore.export.deck.NativeChart`
+with the same numbers so the deck can draw it as an editable PowerPoint chart.
+The slide title is the title the chart draws.
+"""
 
 from __future__ import annotations
 
@@ -12,11 +19,14 @@ from matplotlib.figure import Figure
 
 from .. import summaries
 from ..charts.findings import albatross_plot, direction_plot, forest_plot
-from ..charts.maps import evidence_map, risk_of_bias_chart, timeline_chart
-from ..charts.overview import evidence_overview, slide_figure
+from ..charts.maps import evidence_map, risk_of_bias_chart
+from ..charts.overview import evidence_overview, slide_figure, timeline_chart
 from ..charts.routes import delivery_feature_chart, route_form_chart
 from ..charts.sample_sizes import review_size_chart, sample_size_chart
 from ..style import pretty, slide_context
+from .deck import NativeChart
+from .render import figure_title
+from .story import data_version
 
 __all__ = ["SlideChart", "caption", "chart_names", "slide_charts", "slug"]
 
@@ -39,6 +49,10 @@ class SlideChart:
         Labels of the studies shown.
     caption : str
         Names the sources, the active filters and the data version.
+    native : NativeChart or None
+        The same numbers as ``data`` for a native PowerPoint chart (bar charts).
+    details : str
+        Text the slide shortens, kept in full for the slide notes.
     """
 
     name: str
@@ -47,6 +61,12 @@ class SlideChart:
     data: pd.DataFrame
     sources: list[str]
     caption: str
+    native: NativeChart | None = None
+    details: str = ""
+
+
+#: Most rows a ranked bar chart shows on a slide at 18 pt (the CSV keeps all).
+SLIDE_ROWS = 10
 
 
 def slug(text: str) -> str:
@@ -72,13 +92,13 @@ def _chart_specs(evidence) -> list[tuple[str, str, Callable, Callable]]:
         (
             "sample-sizes",
             "Primary studies by sample size",
-            lambda ax: sample_size_chart(s, ax=ax),
+            lambda ax: sample_size_chart(s, max_studies=SLIDE_ROWS, ax=ax),
             lambda: summaries.sample_sizes(s),
         ),
         (
             "review-sizes",
             "Reviews by included studies",
-            lambda ax: review_size_chart(s, ax=ax),
+            lambda ax: review_size_chart(s, max_studies=SLIDE_ROWS, ax=ax),
             lambda: summaries.review_sizes(s),
         ),
         (
@@ -120,7 +140,7 @@ def _chart_specs(evidence) -> list[tuple[str, str, Callable, Callable]]:
         (
             "risk-of-bias",
             "Risk of bias",
-            lambda ax: risk_of_bias_chart(s, ax=ax),
+            lambda ax: risk_of_bias_chart(s, max_studies=SLIDE_ROWS, ax=ax),
             lambda: summaries.risk_of_bias_table(s),
         ),
     ]
@@ -140,7 +160,7 @@ def _chart_specs(evidence) -> list[tuple[str, str, Callable, Callable]]:
 
 def _sources(name: str, data: pd.DataFrame, studies: pd.DataFrame) -> list[str]:
     if name == "delivery-routes":
-        return []
+        return row_sources(data)
     if "study_id" in data:
         return _labels_of(studies, data["study_id"])
     if name in ("route-form", "evidence-map"):
@@ -148,16 +168,94 @@ def _sources(name: str, data: pd.DataFrame, studies: pd.DataFrame) -> list[str]:
     return summaries.source_labels(studies)
 
 
+def row_sources(table: pd.DataFrame) -> list[str]:
+    """The sources named in a feature table's rows: ``source`` cells, else URL hosts.
+
+    Examples
+    --------
+    >>> row_sources(pd.DataFrame({"source_url": ["https://www.a.org/x | https://b.net/y"]}))
+    ['a.org', 'b.net']
+    """
+    from urllib.parse import urlsplit
+
+    from .citations import split_urls
+
+    if "source" in table:
+        return list(dict.fromkeys(str(v) for v in table["source"].dropna() if str(v).strip()))
+    hosts = []
+    for cell in table.get("source_url", pd.Series(dtype=object)).dropna():
+        for url in split_urls(str(cell)):
+            host = urlsplit(url).hostname or url
+            hosts.append(host.removeprefix("www."))
+    return list(dict.fromkeys(hosts))
+
+
 def caption(sources: list[str], filters_text: str, version: str) -> str:
     """Slide caption: sources, filters and data version.
 
     Examples
     --------
-    >>> caption(["Chiu 2011"], "all studies", "0.1.0")
-    'Sources: Chiu 2011. Filters: all studies. Data version 0.1.0.'
+    >>> caption(["Chiu 2011"], "all studies", "0.1.0+ab12")
+    'Sources: Chiu 2011. Filters: all studies. Data version 0.1.0+ab12.'
     """
-    src = ", ".join(sources) if sources else "delivery_routes.csv (see slide notes)"
+    src = ", ".join(sources) if sources else "none"
     return f"Sources: {src}. Filters: {filters_text}. Data version {version}."
+
+
+def _ints(values: pd.Series) -> list[float]:
+    return [float("nan") if pd.isna(v) else float(v) for v in values]
+
+
+def native_chart(name: str, data: pd.DataFrame) -> NativeChart | None:
+    """The numbers of a bar chart's side-car table, for a native PowerPoint chart.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"route": ["oral", "oral"], "b12_form": ["mixed", "not_reported"],
+    ...                   "studies": [1, 2], "participants": [10, 20]})
+    >>> native_chart("route-form", t).series
+    {'Mixed': [1.0], 'not reported': [2.0]}
+    """
+    if data is None or data.empty:
+        return None
+    if name in ("sample-sizes", "review-sizes"):
+        shown = data.head(SLIDE_ROWS)
+        cats = [str(v) for v in shown["label"]]
+        if name == "sample-sizes":
+            series = {
+                "Enrolled": _ints(shown["n_enrolled"]),
+                "Analysed": _ints(shown["n_analysed"]),
+            }
+            return NativeChart(cats, series, horizontal=True, value_title="Participants")
+        return NativeChart(
+            cats,
+            {"Included studies": _ints(shown["n_studies"])},
+            horizontal=True,
+            value_title="Included studies",
+        )
+    pivots = {"route-form": ("route", "b12_form"), "timeline": ("year", "design")}
+    if name not in pivots:
+        return None
+    rows, cols = pivots[name]
+    wide = data.pivot_table(index=rows, columns=cols, values="studies", aggfunc="sum", sort=False)
+    wide = wide.reindex(
+        index=list(dict.fromkeys(data[rows])), columns=list(dict.fromkeys(data[cols]))
+    )
+    if name == "timeline":
+        wide = wide.sort_index()
+    cats = [str(v) if name == "timeline" else pretty(v) for v in wide.index]
+    series = {pretty(c): [float(v) if not pd.isna(v) else 0.0 for v in wide[c]] for c in wide}
+    return NativeChart(cats, series, stacked=True, value_title="Studies")
+
+
+def _details(name: str, data: pd.DataFrame) -> str:
+    if name != "delivery-routes" or data is None or data.empty:
+        return ""
+    lines = ["Full text of every cell:"]
+    for row in data.itertuples(index=False):
+        score = "" if pd.isna(row.score) else f" (score {int(row.score)} of 3)"
+        lines.append(f"- {pretty(row.feature)}, {pretty(row.route)}{score}: {row.description}")
+    return "\n".join(lines)
 
 
 def chart_names(evidence) -> list[str]:
@@ -227,6 +325,7 @@ def slide_charts(
     studies = evidence.studies
     specs = _chart_specs(evidence)
     wanted = set(_wanted(names, ["overview", *(spec[0] for spec in specs)]))
+    version = data_version(evidence)
     out = []
     if "overview" in wanted:
         overview = evidence_overview(evidence, size=size)
@@ -234,11 +333,11 @@ def slide_charts(
         out.append(
             SlideChart(
                 "overview",
-                "The evidence at a glance",
+                figure_title(overview) or "The evidence at a glance",
                 overview,
                 summaries.study_table(studies),
                 src,
-                caption(src, filters_text, evidence.version),
+                caption(src, filters_text, version),
             )
         )
     with slide_context(size):
@@ -246,17 +345,21 @@ def slide_charts(
             if name not in wanted:
                 continue
             fig = slide_figure(size)
-            draw(fig.add_subplot())
+            ax = draw(fig.add_subplot())
+            if not figure_title(fig):
+                ax.set_title(title, loc="left")
             table = data()
             sources = _sources(name, table, studies)
             out.append(
                 SlideChart(
                     name,
-                    title,
+                    figure_title(fig),
                     fig,
                     table,
                     sources,
-                    caption(sources, filters_text, evidence.version),
+                    caption(sources, filters_text, version),
+                    native=native_chart(name, table),
+                    details=_details(name, table),
                 )
             )
     return out

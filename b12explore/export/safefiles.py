@@ -9,7 +9,6 @@ import contextlib
 import io
 import os
 import re
-import tempfile
 import unicodedata
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -93,7 +92,8 @@ def safe_path(folder: str | os.PathLike, name: str, suffix: str = "") -> Path:
     Raises
     ------
     ValueError
-        If the resolved target is not inside ``folder`` (e.g. through a symlink).
+        If the resolved target is not inside ``folder`` (e.g. through a symlink), or
+        the target name is a symbolic link (it is never followed or replaced).
 
     Examples
     --------
@@ -101,9 +101,13 @@ def safe_path(folder: str | os.PathLike, name: str, suffix: str = "") -> Path:
     'x.png'
     """
     root = Path(folder).resolve()
-    target = (root / (safe_name(name) + suffix)).resolve()
+    plain = root / (safe_name(name) + suffix)
+    target = plain.resolve()
     if root not in target.parents:
-        raise ValueError(f"export target {target} is not inside the export folder {root}")
+        via = f"{plain} leads to {target}, which" if target != plain else f"{target}"
+        raise ValueError(f"export target {via} is not inside the export folder {root}")
+    if plain.is_symlink():
+        raise ValueError(f"export target {plain} is a link; remove it or choose another folder")
     return target
 
 
@@ -136,6 +140,83 @@ def check_free(paths: Iterable[Path], *, overwrite: bool = False) -> None:
         )
 
 
+#: Prefix of this package's temporary files; the writer's process id follows.
+TEMP_PREFIX = ".b12x-"
+_TEMP = re.compile(r"^\.b12x-(\d+)-[A-Za-z0-9_]+-(.+)\.(part|old)$")
+_LEGACY_TEMP = re.compile(r"^\.tmp-[A-Za-z0-9_]+\.part$")
+
+
+def _temp_path(path: Path, kind: str) -> Path:
+    token = os.urandom(4).hex()
+    return path.with_name(f"{TEMP_PREFIX}{os.getpid()}-{token}-{path.name}.{kind}")
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
+
+
+def clean_stale(folder: str | os.PathLike) -> list[Path]:
+    """Remove what a killed export left in ``folder``; return what was cleaned.
+
+    A staged file (``.b12x-PID-…-NAME.part``) of a process that no longer runs is
+    deleted; a backup (``….old``) is put back when its file is missing (the export
+    died while swapping) and deleted otherwise. Files of a running export are left
+    alone. Temporary files of older versions (``.tmp-*.part``) are deleted.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     _ = (Path(d) / ".b12x-999999999-ab12-chart.png.part").write_bytes(b"x")
+    ...     [p.name for p in clean_stale(d)], sorted(os.listdir(d))
+    (['.b12x-999999999-ab12-chart.png.part'], [])
+    """
+    folder = Path(folder)
+    cleaned: list[Path] = []
+    if not folder.is_dir():
+        return cleaned
+    for entry in sorted(folder.iterdir()):
+        m = _TEMP.match(entry.name)
+        if m is None:
+            if _LEGACY_TEMP.match(entry.name) and entry.is_file():
+                entry.unlink()
+                cleaned.append(entry)
+            continue
+        if _alive(int(m.group(1))) or entry.is_symlink() or not entry.is_file():
+            continue
+        target = entry.with_name(m.group(2))
+        if m.group(3) == "old" and not os.path.lexists(target):
+            os.replace(entry, target)
+        else:
+            entry.unlink()
+        cleaned.append(entry)
+    return cleaned
+
+
+def _stage(path: Path, data: bytes) -> Path:
+    """Write ``data`` to a temporary file next to ``path`` (flushed to disk)."""
+    tmp = _temp_path(path, "part")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return tmp
+
+
 def atomic_write(path: str | os.PathLike, data: bytes, *, overwrite: bool = False) -> Path:
     """Write ``data`` to ``path`` atomically: temp file in the same folder, fsync, rename.
 
@@ -151,17 +232,12 @@ def atomic_write(path: str | os.PathLike, data: bytes, *, overwrite: bool = Fals
     b'hi'
     """
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".part", dir=path.parent)
+    tmp = _stage(path, data)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
         if overwrite:
             os.replace(tmp, path)
         else:
-            _link_no_clobber(tmp, path)
+            _link_no_clobber(str(tmp), path)
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
@@ -193,10 +269,14 @@ def _fsync_dir(folder: Path) -> None:
 
 
 def write_all(files: Mapping[Path, bytes], *, overwrite: bool = False) -> list[Path]:
-    """Write several files atomically, all or nothing.
+    """Write several files, all or nothing, even when replacing an earlier export.
 
-    Every target is checked before any is written; if a write fails, files this call
-    created are removed again (files it replaced under ``overwrite`` stay replaced).
+    Every target is checked first; every file is then staged next to its target
+    (temporary name, flushed to disk). Only then are they swapped in: each file
+    being replaced is first moved aside as a backup. If any step fails, every new
+    file is removed and every backup put back, so the folder holds exactly the
+    previous export; on success the backups are deleted. Stale temporary files of
+    a killed export in the target folders are cleaned first (see :func:`clean_stale`).
 
     Examples
     --------
@@ -206,21 +286,44 @@ def write_all(files: Mapping[Path, bytes], *, overwrite: bool = False) -> list[P
     ['a', 'b']
     """
     check_free(files, overwrite=overwrite)
-    created: list[Path] = []
-    written: list[Path] = []
+    for folder in dict.fromkeys(Path(p).parent for p in files):
+        clean_stale(folder)
+    staged: dict[Path, Path] = {}
+    backups: dict[Path, Path] = {}
+    placed: list[Path] = []
     try:
         for path, data in files.items():
-            existed = os.path.lexists(path)
-            atomic_write(path, data, overwrite=overwrite)
-            written.append(path)
-            if not existed:
-                created.append(path)
+            staged[Path(path)] = _stage(Path(path), data)
+        for path, tmp in staged.items():
+            if os.path.lexists(path):
+                if not overwrite:
+                    raise FileExistsError(f"refusing to overwrite existing file: {path}")
+                backup = _temp_path(path, "old")
+                os.replace(path, backup)
+                backups[path] = backup
+            if overwrite or path in backups:
+                os.replace(tmp, path)
+            else:
+                _link_no_clobber(str(tmp), path)
+            placed.append(path)
     except BaseException:
-        for p in created:
+        for path in placed:
             with contextlib.suppress(OSError):
-                os.unlink(p)
+                os.unlink(path)
+        for path, backup in backups.items():
+            with contextlib.suppress(OSError):
+                os.replace(backup, path)
         raise
-    return written
+    finally:
+        for tmp in staged.values():
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+    for backup in backups.values():
+        with contextlib.suppress(OSError):
+            os.unlink(backup)
+    for folder in dict.fromkeys(p.parent for p in placed):
+        _fsync_dir(folder)
+    return placed
 
 
 def neutralise_cell(value: object) -> object:

@@ -13,9 +13,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from .render import FORMATS
+
+__all__ = ["CITATIONS_NAME", "DECK_NAME", "export_view", "planned_files"]
+
 DECK_NAME = "b12explore-slides"
 CITATIONS_NAME = "citations"
-IMAGE_FORMATS = ("png", "svg", "pdf")
 
 
 def planned_files(
@@ -30,18 +33,11 @@ def planned_files(
     >>> [p.name for p in planned_files([chart], Path("out"), formats=["png"], deck=True)]
     ['timeline.png', 'b12explore-slides.pptx', 'citations.bib', 'citations.ris']
     """
-    from .files import chart_paths
+    from .files import planned_paths
     from .safefiles import safe_path
 
-    paths: list[Path] = []
-    for chart in charts:
-        has_data = getattr(chart, "data", None) is not None
-        if formats:
-            paths += chart_paths(folder / chart.name, formats=formats, data=has_data)
-        elif has_data:
-            paths.append(safe_path(folder, chart.name, ".csv"))
-    if deck:
-        paths.append(safe_path(folder, DECK_NAME, ".pptx"))
+    deck_path = folder / DECK_NAME if deck else None
+    paths = planned_paths(charts, folder, formats=formats, deck=deck_path)
     return paths + [safe_path(folder, CITATIONS_NAME, s) for s in (".bib", ".ris")]
 
 
@@ -50,7 +46,7 @@ def export_view(
     folder: str | os.PathLike,
     *,
     filters_text: str = "all studies",
-    formats: Sequence[str] = IMAGE_FORMATS,
+    formats: Sequence[str] = FORMATS,
     deck: bool = True,
     size: str = "16:9",
     dpi: int = 200,
@@ -76,11 +72,13 @@ def export_view(
     formats : sequence of {"png", "svg", "pdf"}
         Image formats; each chart also gets a CSV of its data.
     deck : bool, default True
-        Also write ``b12explore-slides.pptx``.
+        Also write ``b12explore-slides.pptx``: a title slide, the charts and a
+        closing "what this evidence can and cannot tell you" slide.
     size, dpi, jobs, progress
         As in :func:`b12explore.export.files.export_charts`.
     charts : sequence of SlideChart, optional
-        Charts already built (default: :func:`b12explore.charts.slide_charts`).
+        Charts already built (default: :func:`b12explore.export.registry.slide_charts`);
+        they are left as they are. Charts built here are freed at the end.
 
     Returns
     -------
@@ -98,12 +96,14 @@ def export_view(
     """
     from .files import export_charts, export_citations
     from .safefiles import check_free
+    from .story import closing_slide, title_slide
 
+    own = charts is None
     if charts is None:
         from .registry import slide_charts
 
         charts = slide_charts(evidence, filters_text=filters_text, size=size)
-    folder = Path(folder).expanduser().resolve()
+    folder = _folder(folder)
     try:
         check_free(planned_files(charts, folder, formats=formats, deck=deck), overwrite=overwrite)
         written = export_charts(
@@ -117,8 +117,21 @@ def export_view(
             overwrite=overwrite,
             jobs=jobs,
             progress=progress,
+            opening=[title_slide(evidence, filters_text)] if deck else [],
+            closing=[closing_slide(evidence)] if deck else [],
         )
         return written + export_citations(evidence, folder / CITATIONS_NAME, overwrite=overwrite)
     finally:
-        for chart in charts:
-            chart.figure.clear()  # no pyplot state is involved; free the artists now
+        if own:
+            for chart in charts:
+                chart.figure.clear()  # no pyplot state is involved; free the artists now
+
+
+def _folder(folder: str | os.PathLike) -> Path:
+    """The export folder, refusing an empty name and anything that is not a folder."""
+    if not str(folder).strip():
+        raise NotADirectoryError("the export folder name is empty: not a folder")
+    path = Path(folder).expanduser()
+    if path.exists() and not path.is_dir():
+        raise NotADirectoryError(f"{path} exists and is not a folder")
+    return path.resolve()
