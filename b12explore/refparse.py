@@ -161,7 +161,6 @@ def _bibtex(text: str) -> list[dict[str, Any]]:
     import bibtexparser
     from bibtexparser import middlewares as mw
 
-    names = [mw.SeparateCoAuthors(), mw.SplitNameParts()]
     decoded = bibtexparser.parse_string(text, append_middleware=[mw.LatexDecodingMiddleware()])
     raw = bibtexparser.parse_string(text)
     if decoded.failed_blocks:
@@ -171,20 +170,25 @@ def _bibtex(text: str) -> list[dict[str, Any]]:
         error = str(getattr(block, "error", "") or "")
         error = error or "cannot parse this entry (a missing closing brace or comma?)"
         raise RefsError(f"broken BibTeX{where}: {error}; nothing imported")
-    library = bibtexparser.parse_string(text, append_middleware=names)
+    split = [mw.SeparateCoAuthors()]
+    library = bibtexparser.parse_string(text, append_middleware=split)
+    named = bibtexparser.parse_string(text, append_middleware=[*split, mw.SplitNameParts()])
     out = []
-    for entry, plain, named in zip(decoded.entries, raw.entries, library.entries, strict=True):
+    entries = zip(decoded.entries, raw.entries, library.entries, named.entries, strict=True)
+    for entry, plain, listed, parts in entries:
         f = {k.lower(): v.value for k, v in entry.fields_dict.items()}
         v = {k.lower(): v.value for k, v in plain.fields_dict.items()}
-        people = named.fields_dict.get("author")
-        authors = []
-        for p in people.value if people is not None else []:
-            last = " ".join(p.von + p.last)
-            decoded_last = _latex(last)
-            authors.append(", ".join(x for x in (decoded_last, _latex(" ".join(p.first))) if x))
+        people = listed.fields_dict.get("author")
+        # each name as written ("Surname, Given" or "Given Surname"), LaTeX decoded
+        authors = [_unbrace(_latex(a)) for a in (people.value if people is not None else [])]
+        first = parts.fields_dict.get("author")
+        surname = ""
+        if first is not None and first.value:  # BibTeX's own reading of the first name
+            surname = _latex(" ".join(first.value[0].von + first.value[0].last))
         out.append(
             {
                 "authors": authors,
+                "first_author": surname,
                 "year": _year(f.get("year") or f.get("date")),
                 "title": _unbrace(f.get("title")),
                 "journal": _unbrace(f.get("journal") or f.get("journaltitle")),
@@ -286,7 +290,8 @@ def parse_references(content: bytes | str, name: str = "references") -> list[dic
     for ref in found:
         authors = [" ".join(str(a).split()) for a in ref.pop("authors") if str(a).strip()]
         ref = {k: " ".join(str(v or "").split()) for k, v in ref.items()}
-        ref["first_author"] = _surname(authors[0]) if authors else ""
+        surname = ref.pop("first_author", "")
+        ref["first_author"] = surname or (_surname(authors[0]) if authors else "")
         ref["authors"] = "; ".join(authors)
         out.append(ref)
     return out
