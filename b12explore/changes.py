@@ -303,6 +303,16 @@ def _compare_counts(old_ev, new_ev) -> pd.DataFrame:
     merged = merged.rename(columns={"n_old": "old", "n_new": "new"})
     merged[["old", "new"]] = merged[["old", "new"]].fillna(0).astype("int64")
     merged["change"] = merged["new"] - merged["old"]
+    from .schema import Vocabulary
+
+    vocab = Vocabulary.from_descriptor(new_ev.descriptor)
+    labels = [
+        vocab.label(what.removeprefix("studies by "), group)
+        if what.startswith("studies by ") and group != "not reported"
+        else group
+        for what, group in zip(merged["what"], merged["group"], strict=True)
+    ]
+    merged.insert(2, "label", labels)
     return merged.reset_index(drop=True)
 
 

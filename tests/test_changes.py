@@ -164,7 +164,7 @@ def test_write_report_and_chart(folders, tmp_path):
 
     ax = changes_chart(d)
     labels = [t.get_text() for t in ax.get_yticklabels()]
-    assert "route: intravenous" in labels and "design: non_randomised" in labels
+    assert "route: Intravenous" in labels and "design: Non-randomised" in labels
     files = write_report(d, tmp_path / "r")
     assert {p.suffix for p in files} == {".csv", ".png", ".svg"}
     assert load(new).studies.shape[0] == 3

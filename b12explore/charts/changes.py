@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.axes import Axes
 
-from ._base import empty, new_axes
+from ._base import empty, new_axes, wrap
 
 __all__ = ["changes_chart"]
 
@@ -48,9 +48,10 @@ def changes_chart(d, *, max_rows: int = 20, ax: Axes | None = None) -> Axes:
     order = counts["change"].abs().sort_values(ascending=False, kind="stable").index[:max_rows]
     counts = counts.loc[order][::-1]
     y = np.arange(len(counts))
+    names = counts["label"] if "label" in counts else counts["group"]
     labels = [
-        f"{w.removeprefix('studies by ')}: {g}"
-        for w, g in zip(counts["what"], counts["group"], strict=True)
+        wrap(f"{w.removeprefix('studies by ')}: {g}", 32)
+        for w, g in zip(counts["what"], names, strict=True)
     ]
     ax.barh(y + 0.2, counts["old"], height=0.4, color=BEFORE, label="before")
     ax.barh(y - 0.2, counts["new"], height=0.4, color=AFTER, label="after")
@@ -60,20 +61,11 @@ def changes_chart(d, *, max_rows: int = 20, ax: Axes | None = None) -> Axes:
     ax.set_xlabel("studies")
     ax.set_xlim(0, max(counts[["old", "new"]].max()) * 1.25 + 1)
     ax.legend(loc="lower right", frameon=False)
-    ax.set_title(title, loc="left")
     participants = d.counts[d.counts["what"] == "participants"]
     if not participants.empty:
         p = participants.iloc[0]
-        ax.annotate(
-            f"participants in primary studies: {p['old']:,} \u2192 {p['new']:,}",
-            (0, 1),
-            xycoords="axes fraction",
-            xytext=(0, 4),
-            textcoords="offset points",
-            fontsize="small",
-            color="0.3",
-            va="bottom",
-        )
+        title += f"\nparticipants in primary studies: {p['old']:,} \u2192 {p['new']:,}"
+    ax.set_title(title, loc="left")
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     return ax
