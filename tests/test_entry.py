@@ -308,3 +308,17 @@ def test_import_from_the_upload_control(folder):
     form.import_button.click()
     assert "has no end line" in form.refs_status.value
     assert snapshot(folder) == before
+
+
+def test_a_crlf_file_with_a_bom_keeps_its_bytes_and_line_endings(folder):
+    path = folder / "studies.csv"
+    text = path.read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+    path.write_bytes(b"\xef\xbb\xbf" + text)
+    before = path.read_bytes()
+    form = EntryForm(folder)
+    fill(form.study, NEW_STUDY)
+    assert form.study.submit(), form.study.status.value
+    after = path.read_bytes()
+    assert after.startswith(before) and after.endswith(b"\r\n")
+    assert b"\n" not in after[len(before) :].replace(b"\r\n", b"")
+    assert "doe2024" in load(folder).studies["study_id"].tolist()
