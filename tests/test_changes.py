@@ -12,7 +12,7 @@ from evidence_factory import result, write_evidence
 from evidence_factory import study as factory_study
 
 from b12explore import diff, load
-from b12explore.changes import DiffError, report_text, write_report
+from b12explore.changes import DiffError, load_side, report_text, write_report
 from b12explore.cli import main
 from b12explore.schema import repo_data_dir
 
@@ -134,8 +134,19 @@ def test_verdict_changes_are_listed(tmp_path):
 
 
 def test_git_revisions_are_read_from_the_repository(tmp_path):
+    import csv
+    import io
+    import subprocess
+
+    shown = subprocess.run(
+        ["git", "-C", str(repo_data_dir().parent), "show", "HEAD:data/studies.csv"],
+        capture_output=True,
+        check=True,
+    ).stdout.decode("utf-8-sig")
+    committed = [row["study_id"] for row in csv.DictReader(io.StringIO(shown))]
+    assert load_side("HEAD").studies["study_id"].tolist() == committed
+    assert not diff("HEAD", "HEAD").changed
     copy = shutil.copytree(repo_data_dir(), tmp_path / "data")
-    assert not diff("HEAD", copy).changed  # this branch commits its data
     with pytest.raises(DiffError, match="neither a data folder nor a git revision"):
         diff("no-such-revision-xyz", copy)
 
