@@ -59,8 +59,8 @@ export: $(VENV)/.installed-lab
 	$(BIN)/python -m b12explore export --out $(OUT) $(ARGS)
 
 test: $(VENV)/.installed-test
-	$(BIN)/ruff check b12explore tests benchmarks tools
-	$(BIN)/ruff format --check b12explore tests benchmarks tools
+	$(BIN)/ruff check b12explore tests benchmarks .ci/clean_notebooks.py
+	$(BIN)/ruff format --check b12explore tests benchmarks .ci/clean_notebooks.py
 	$(BIN)/python -m pytest
 
 # Re-execute every notebook in place, top to bottom (regenerates stored outputs).
@@ -75,11 +75,11 @@ validate: $(VENV)/.installed-lab
 	$(BIN)/python -m b12explore validate data
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check b12explore tests benchmarks tools
+	$(BIN)/ruff check b12explore tests benchmarks .ci/clean_notebooks.py
 
 format: $(VENV)/.installed-test
-	$(BIN)/ruff format b12explore tests benchmarks tools
-	$(BIN)/ruff check --fix b12explore tests benchmarks tools
+	$(BIN)/ruff format b12explore tests benchmarks .ci/clean_notebooks.py
+	$(BIN)/ruff check --fix b12explore tests benchmarks .ci/clean_notebooks.py
 
 bench: $(VENV)/.installed-bench
 	$(BIN)/python benchmarks/load.py

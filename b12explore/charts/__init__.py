@@ -7,7 +7,8 @@ match" note. Numbers come from :mod:`b12explore.summaries`.
 
 Modules: ``sample_sizes`` (sample sizes, reviews), ``routes`` (route x form,
 delivery-route matrix), ``findings`` (direction, albatross, forest), ``maps``
-(evidence map, risk of bias), ``overview`` (timeline, overview slide). The slide
+(evidence map, risk of bias), ``background`` (foods, risk groups, mechanisms, search
+flow), ``overview`` (timeline, overview slide). The slide
 chart list (``SlideChart``, ``slide_charts``, ``chart_names``) lives in
 :mod:`b12explore.export.registry` and is reachable here too.
 """
@@ -15,6 +16,7 @@ chart list (``SlideChart``, ``slide_charts``, ``chart_names``) lives in
 from __future__ import annotations
 
 from ._base import EMPTY_NOTE
+from .background import food_sources_chart, mechanisms_chart, prisma_chart, risk_groups_chart
 from .claims import VERDICT_COLORS, claim_verdict_chart
 from .findings import DIRECTION_MARKERS, albatross_plot, direction_plot, forest_plot
 from .maps import evidence_map, risk_of_bias_chart
@@ -36,8 +38,12 @@ __all__ = [
     "direction_plot",
     "evidence_map",
     "evidence_overview",
+    "food_sources_chart",
     "forest_plot",
+    "mechanisms_chart",
+    "prisma_chart",
     "review_size_chart",
+    "risk_groups_chart",
     "risk_of_bias_chart",
     "route_form_chart",
     "sample_size_chart",

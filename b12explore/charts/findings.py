@@ -349,7 +349,8 @@ def forest_plot(
         y = np.append(y, yp)
         method = getattr(pooled, "method", None)
         pooled_k = getattr(pooled, "k", k)  # the studies pooled, which may be more than shown
-        labels.append(f"Pooled{', ' + method if method else ''} (k = {pooled_k:,})")
+        interval = ", HKSJ" if getattr(pooled, "ci", None) == "hksj" else ""
+        labels.append(f"Pooled{', ' + method if method else ''}{interval} (k = {pooled_k:,})")
         text = f"{_fmt(pool['estimate'])} [{_fmt(pool['ci_low'])}, {_fmt(pool['ci_high'])}]"
         if np.isfinite(pool["pi_low"]) and np.isfinite(pool["pi_high"]):
             text += f"\nprediction {_fmt(pool['pi_low'])} to {_fmt(pool['pi_high'])}"
