@@ -51,8 +51,11 @@ lab: $(VENV)/.installed-lab
 		--ServerApp.port_retries=0 --ServerApp.root_dir="$(LAB_ROOT)" \
 		--IdentityProvider.token="$$token" --Application.log_level=WARN $(ARGS)
 
+# The b12explore Voila template (share/jupyter) serves every asset locally (works offline).
 dashboard: $(VENV)/.installed-lab
-	$(BIN)/voila --no-browser --token --Voila.ip=$(HOST) --port=$(PORT) $(ARGS) $(NOTEBOOK)
+	JUPYTER_PATH="$(CURDIR)/share/jupyter$${JUPYTER_PATH:+:$$JUPYTER_PATH}" \
+	$(BIN)/voila --no-browser --token --template=b12explore --Voila.ip=$(HOST) --port=$(PORT) \
+		$(ARGS) $(NOTEBOOK)
 
 # Every chart, the deck and the citations of a filtered view: make export ARGS="--route oral"
 export: $(VENV)/.installed-lab

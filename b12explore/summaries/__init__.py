@@ -39,6 +39,7 @@ from ._common import (
     primary_studies,
     review_studies,
     source_labels,
+    total,
 )
 from ._common import _by_id as _by_id
 from ._common import _codes as _codes
@@ -135,6 +136,7 @@ __all__ = [
     "forest_table",
     "format_count",
     "participants",
+    "total",
     "pooled_effect",
     "primary_studies",
     "pvalue_table",

@@ -14,6 +14,7 @@ from ._common import (
     _order,
     participants,
     primary_studies,
+    total,
 )
 from ._demo import _demo_results, _demo_studies  # noqa: F401 - docstring examples
 from .findings import direction_table
@@ -136,7 +137,7 @@ def evidence_map_table(
     out = g.agg(
         studies=("study_id", "nunique"),
         with_result=("has", "sum"),
-        participants=("n", "sum"),
+        participants=("n", total),
         labels=("label", "; ".join),
     ).reset_index()
     out["no_result"] = out["studies"] - out["with_result"]
@@ -145,7 +146,6 @@ def evidence_map_table(
         NO_RESULT if f == "inconclusive" and k == 0 else f
         for f, k in zip(found, out["with_result"], strict=True)
     ]
-    out["participants"] = out["participants"].astype(int)
     out["with_result"] = out["with_result"].astype(int)
     rrank = {r: i for i, r in enumerate(_order(pairs["route"], prim["route"]))}
     orank = {o: i for i, o in enumerate(out_order)}

@@ -159,7 +159,7 @@ _TABLE_CSS = (
 def _status_text(filtered: Evidence, total: int) -> str:
     shown = len(filtered.studies)
     primary = summaries.primary_studies(filtered.studies)
-    people = summaries.participants(primary).sum()
+    people = summaries.total(summaries.participants(primary))
     noun = "study" if total == 1 else "studies"
     return f"{shown:,} of {total:,} {noun}, {int(people):,} participants"
 
