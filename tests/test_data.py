@@ -136,7 +136,9 @@ def test_comparison_rows_have_direction_and_statistic():
                 assert row["direction"], f"results.csv line {i}: comparison without direction"
             else:
                 # a within-group or unclear test says nothing about the direction between groups
-                assert not row["direction"], f"results.csv line {i}: direction on a non-between test"
+                assert not row["direction"], (
+                    f"results.csv line {i}: direction on a non-between test"
+                )
             assert row["p_value"] or row["estimate"], f"results.csv line {i}: no p or estimate"
             if row["p_value"]:
                 assert row["p_operator"], f"results.csv line {i}: p-value without operator"

@@ -27,6 +27,7 @@ from .render import SAFE_MARGIN_IN, wrap_lines
 
 __all__ = [
     "DECK_DATE",
+    "SLIDE_EMU",
     "NativeChart",
     "TextSlide",
     "deck_bytes",
@@ -43,6 +44,8 @@ TITLE_H_IN = 0.9
 CAPTION_H_IN = 0.8
 GAP_IN = 0.1
 CAPTION_LINES = 2
+#: PowerPoint's own slide sizes in EMU (16:9 is 13.333 x 7.5 in, 4:3 is 10 x 7.5 in).
+SLIDE_EMU = {"16:9": (12192000, 6858000), "4:3": (9144000, 6858000)}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -335,8 +338,7 @@ def deck_bytes(
     if len(pictures) != len(items):
         raise ValueError(f"{len(items)} slides but {len(pictures)} pictures")
     prs = Presentation()
-    w, h = slide_inches(size)
-    prs.slide_width, prs.slide_height = Emu(round(w * _EMU)), Emu(round(h * _EMU))
+    prs.slide_width, prs.slide_height = (Emu(v) for v in SLIDE_EMU[size])
     for item, picture in zip(items, pictures, strict=True):
         if isinstance(item, TextSlide):
             _text_slide(prs, item, size)

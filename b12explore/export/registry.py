@@ -26,7 +26,7 @@ from ..charts.sample_sizes import review_size_chart, sample_size_chart
 from ..style import pretty, slide_context
 from .deck import NativeChart
 from .render import figure_title
-from .story import data_version
+from .story import data_version, labeler
 
 __all__ = ["SlideChart", "caption", "chart_names", "slide_charts", "slug"]
 
@@ -206,7 +206,7 @@ def _ints(values: pd.Series) -> list[float]:
     return [float("nan") if pd.isna(v) else float(v) for v in values]
 
 
-def native_chart(name: str, data: pd.DataFrame) -> NativeChart | None:
+def native_chart(name: str, data: pd.DataFrame, label=None) -> NativeChart | None:
     """The numbers of a bar chart's side-car table, for a native PowerPoint chart.
 
     Examples
@@ -243,8 +243,9 @@ def native_chart(name: str, data: pd.DataFrame) -> NativeChart | None:
     )
     if name == "timeline":
         wide = wide.sort_index()
-    cats = [str(v) if name == "timeline" else pretty(v) for v in wide.index]
-    series = {pretty(c): [float(v) if not pd.isna(v) else 0.0 for v in wide[c]] for c in wide}
+    label = label or (lambda field, code: pretty(code))
+    cats = [str(v) if name == "timeline" else label(rows, v) for v in wide.index]
+    series = {label(cols, c): [float(v) if not pd.isna(v) else 0.0 for v in wide[c]] for c in wide}
     return NativeChart(cats, series, stacked=True, value_title="Studies")
 
 
@@ -358,7 +359,7 @@ def slide_charts(
                     table,
                     sources,
                     caption(sources, filters_text, version),
-                    native=native_chart(name, table),
+                    native=native_chart(name, table, labeler(evidence)),
                     details=_details(name, table),
                 )
             )

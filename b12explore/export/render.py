@@ -377,7 +377,7 @@ def _thin_ticks(fig: Figure, renderer: Any, restore: _Restore) -> None:
         for axis, horizontal in ((ax.xaxis, True), (ax.yaxis, False)):
             if not isinstance(axis.get_major_formatter(), ScalarFormatter):
                 continue  # category labels are never dropped (they are fitted instead)
-            for _ in range(3):
+            for _ in range(5):
                 texts = [t for t in axis.get_majorticklabels() if t.get_text().strip()]
                 boxes = sorted(
                     (t.get_window_extent(renderer) for t in texts),
@@ -387,8 +387,9 @@ def _thin_ticks(fig: Figure, renderer: Any, restore: _Restore) -> None:
                     (a.x1 + 4 > b.x0) if horizontal else (a.y1 + 2 > b.y0)
                     for a, b in zip(boxes, boxes[1:], strict=False)
                 )
-                locs = list(axis.get_majorticklocs())
-                if not touching or len(locs) < 3:
+                lo, hi = sorted(axis.get_view_interval())
+                locs = [v for v in axis.get_majorticklocs() if lo <= v <= hi]
+                if not touching or len(locs) < 2:
                     break
                 restore.undo.append((axis.set_major_locator, axis.get_major_locator()))
                 axis.set_major_locator(FixedLocator(locs[::2]))
@@ -490,6 +491,8 @@ def laid_out(
     try:
         # One Agg renderer for every measurement (text sizes are cached per renderer).
         FigureCanvasAgg(fig)
+        # a fixed layout dpi: the same figure gives the same bytes whatever its own dpi
+        restore.set(fig, "get_dpi", "set_dpi", 100)
         fig.set_size_inches(size_in, forward=False)
         if not title:
             for t in _title_texts(fig):
@@ -514,7 +517,8 @@ def laid_out(
                 gid="slide-caption",
             )
             text.set_in_layout(False)  # it sits below the safe area of the chart
-        safe = (margin / w, (margin + cap_h) / h, 1 - margin / w, 1 - margin / h)
+        inset = margin + 0.03  # hinting at another dpi may widen text by a pixel or two
+        safe = (inset / w, (margin + cap_h) / h, 1 - inset / w, 1 - inset / h)
         renderer = fig.canvas.get_renderer()
         _wrap_wide_texts(fig, renderer, w - 2 * margin, restore)
         _keep_inside(fig, renderer, safe, restore)
