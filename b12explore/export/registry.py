@@ -67,6 +67,8 @@ class SlideChart:
 
 #: Most rows a ranked bar chart shows on a slide at 18 pt (the CSV keeps all).
 SLIDE_ROWS = 10
+#: Sources named in a caption before "and N more" (the caption is cut to 3 lines anyway).
+CAPTION_SOURCES = 30
 
 
 def slug(text: str) -> str:
@@ -198,7 +200,10 @@ def caption(sources: list[str], filters_text: str, version: str) -> str:
     >>> caption(["Chiu 2011"], "all studies", "0.1.0+ab12")
     'Sources: Chiu 2011. Filters: all studies. Data version 0.1.0+ab12.'
     """
-    src = ", ".join(sources) if sources else "none"
+    shown = list(sources[:CAPTION_SOURCES])
+    src = ", ".join(shown) if shown else "none"
+    if len(sources) > len(shown):
+        src += f" and {len(sources) - len(shown):,} more (all in the notes and the CSV)"
     return f"Sources: {src}. Filters: {filters_text}. Data version {version}."
 
 
