@@ -242,12 +242,21 @@ def _fit_one(label: str, chars: int, wrap: bool) -> str:
     return "\n".join(shorten(ln, chars) for ln in lines)
 
 
-def _legends_outside(fig: Figure, restore: _Restore) -> None:
-    """Move legends drawn inside their axes to the right of it (never over the data)."""
+def _legends_outside(fig: Figure, restore: _Restore, width_in: float) -> None:
+    """Move legends drawn inside their axes to the right of it (never over the data).
+
+    Legend entries are wrapped so that a legend takes at most about a quarter of
+    the slide's width.
+    """
     for ax in fig.axes:
         legend = ax.get_legend()
         if legend is None or not legend.get_visible() or not hasattr(legend, "_loc"):
             continue
+        for t in [*legend.get_texts(), legend.get_title()]:
+            chars = max(12, int(0.25 * width_in * 72 / (0.58 * t.get_fontsize())))
+            if any(len(line) > chars for line in t.get_text().split("\n")):
+                wrapped = "\n".join(textwrap.wrap(t.get_text(), chars, break_long_words=False))
+                restore.set(t, "get_text", "set_text", wrapped)
         if tuple(legend.get_bbox_to_anchor().bounds) != tuple(ax.bbox.bounds):
             continue  # the chart placed it itself
         old_loc = legend._loc  # matplotlib keeps no public getter for the location code
@@ -499,7 +508,7 @@ def laid_out(
                 restore.set(t, "get_visible", "set_visible", False)
         _enlarge_fonts(fig, restore, MIN_SLIDE_PT)
         _fit_tick_labels(fig, w - 2 * margin, restore)
-        _legends_outside(fig, restore)
+        _legends_outside(fig, restore, w - 2 * margin)
         cap_h = 0.0
         if caption:
             wrapped = wrap_lines(caption, w - 2 * margin, CAPTION_FONTSIZE, CAPTION_MAX_LINES)
