@@ -15,12 +15,23 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import json
+from collections import Counter
 from collections.abc import Iterable, Sequence
 
-__all__ = ["DataFolderError", "DataValidationError", "Problem", "check_option", "show_value"]
+__all__ = [
+    "MAX_PER_COLUMN",
+    "DataFolderError",
+    "DataValidationError",
+    "Problem",
+    "ProblemLog",
+    "check_option",
+    "show_value",
+]
 
 #: Values longer than this are cut in messages.
 MAX_SHOWN = 60
+#: At most this many problems per file and column (and warnings per file), then a count.
+MAX_PER_COLUMN = 20
 
 
 def show_value(value: object) -> str:
@@ -110,6 +121,93 @@ class Problem:
         if self.message:
             body.append(self.message)
         return f"{self.where}: {'; '.join(body)}" if body else self.where
+
+
+class ProblemLog:
+    """Collects problems (at most ``cap`` per file and column) and warnings (``cap`` per file).
+
+    Past the cap a problem is only counted; ``problems()`` then ends each file with a
+    line saying how many more there were. The output depends only on the order in
+    which each (file, column) receives its problems, so a column-wise and a row-wise
+    pass over the same table give the same list.
+
+    Examples
+    --------
+    >>> log = ProblemLog(cap=1)
+    >>> for line in (2, 3, 4):
+    ...     log.add(Problem("a.csv", line, "x", "?", "a number"))
+    >>> [str(p) for p in log.problems()]  # doctest: +NORMALIZE_WHITESPACE
+    ['a.csv, line 2, column "x": expected a number, got "?"',
+     'a.csv, column "x": ... and 2 more problems in this column']
+    """
+
+    def __init__(self, cap: int = MAX_PER_COLUMN) -> None:
+        self.cap = cap
+        self._kept: list[Problem] = []
+        self._count: Counter = Counter()
+        self._warnings: list[str] = []
+        self._warned: Counter = Counter()
+
+    def add(self, problem: Problem) -> None:
+        """Keep ``problem`` (or only count it, past the cap)."""
+        key = (problem.file, problem.column)
+        self._count[key] += 1
+        if self._count[key] <= self.cap:
+            self._kept.append(problem)
+
+    def room(self, file: str, column: str | None) -> int:
+        """How many more problems for (file, column) would still be kept."""
+        return max(self.cap - self._count[(file, column)], 0)
+
+    def count(self, file: str, column: str | None, n: int) -> None:
+        """Count ``n`` more problems for (file, column) without keeping them."""
+        self._count[(file, column)] += max(n, 0)
+
+    def warn(self, file: str, text: str) -> None:
+        """Record the warning ``"file: text"`` (at most ``cap`` per file, then counted)."""
+        self._warned[file] += 1
+        if self._warned[file] <= self.cap:
+            self._warnings.append(f"{file}: {text}")
+
+    def warnings(self) -> list[str]:
+        """The warnings kept, then one line per file that had more."""
+        more = [
+            f"{file}: ... and {n - self.cap} more warnings"
+            for file, n in self._warned.items()
+            if n > self.cap
+        ]
+        return self._warnings + more
+
+    def problems_in(self, file: str) -> int:
+        """How many problems (kept or counted) ``file`` has."""
+        return sum(n for (f, _), n in self._count.items() if f == file)
+
+    def __len__(self) -> int:
+        return sum(self._count.values())
+
+    def problems(self, files: Sequence[str] = ()) -> list[Problem]:
+        """Problems by file (``files`` first, in that order), by line, then the counts.
+
+        Within a line, problems keep the order they were added in; the "... and N
+        more" lines follow in the order of each column's first problem shown.
+        """
+        seen = list(dict.fromkeys([*files, *(p.file for p in self._kept)]))
+        out = []
+        for name in seen:
+            mine = sorted(
+                (p for p in self._kept if p.file == name),
+                key=lambda p: -1 if p.line is None else p.line,
+            )
+            out += mine
+            order = list(dict.fromkeys(p.column for p in mine))
+            counted = [c for (f, c), n in self._count.items() if f == name and n > self.cap]
+            for column in sorted(counted, key=lambda c: order.index(c) if c in order else 0):
+                n = self._count[(name, column)] - self.cap
+                what = "in this column" if column is not None else "in this file"
+                out.append(
+                    Problem(name, column=column, message=f"... and {n} more problems {what}")
+                )
+        return out
 
 
 class DataValidationError(ValueError):

@@ -1,7 +1,7 @@
 """Loading the evidence tables: ``load()`` and the ``Evidence`` container.
 
-``load`` reads the CSV files as text with the standard library (so that problems
-name physical lines), checks them against ``datapackage.json`` (see ``validate``)
+``load`` reads the CSV files column-wise (problems still name physical lines), checks
+them against ``datapackage.json`` and the project's rules (see ``validate``)
 and returns typed frames: enumerations -> ``Categorical`` (schema order), integer ->
 ``Int64``, number -> ``float64``, boolean -> ``boolean``, string -> ``str`` (missing
 as NaN). It never writes into the data folder.
@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import DataValidationError, check_option
+from .errors import DataFolderError, DataValidationError, check_option
+from .rules import descriptor_problems
 from .schema import Vocabulary, field_names, read_descriptor, repo_data_dir, resolve_data_dir
 from .schema import resources as descriptor_resources
 from .validate import check_package
@@ -195,7 +196,8 @@ def load(data_dir: str | os.PathLike | None = None) -> Evidence:
         Listing every problem found (file, physical line, column, value, expected).
     DataFolderError
         (a ``DataValidationError``) when the folder or its ``datapackage.json`` is
-        missing, unreadable or broken.
+        missing, unreadable or broken, or the descriptor lacks a table or field the
+        explorer relies on (``rules.APP_FIELDS``).
 
     Examples
     --------
@@ -205,6 +207,9 @@ def load(data_dir: str | os.PathLike | None = None) -> Evidence:
     """
     folder = resolve_data_dir(data_dir)
     descriptor = read_descriptor(folder)
+    needs = descriptor_problems(descriptor, str(Path(folder) / "datapackage.json"))
+    if needs:
+        raise DataFolderError(needs)
     checked = check_package(folder, descriptor)
     if checked.problems:
         raise DataValidationError(

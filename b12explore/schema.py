@@ -5,8 +5,8 @@ The folder is, in order: the argument given, ``$B12EXPLORE_DATA``, the repositor
 supported: field types ``string``, ``integer``, ``number``, ``boolean``; constraints
 ``required``, ``unique``, ``enum``, ``minimum``, ``maximum``, ``pattern``; ``primaryKey``
 (single or composite), ``foreignKeys``, ``missingValues`` and ``trueValues`` /
-``falseValues`` (defaults as in Frictionless). Anything else in a field is an error
-here rather than silently ignored.
+``falseValues`` (defaults as in Frictionless). Anything else is an error rather than
+silently ignored: ``profile`` checks the descriptor's shape before any CSV is read.
 
 The descriptor is also the project's one vocabulary (:class:`Vocabulary`): a coded
 field lists its codes in display order in ``constraints.enum`` and may give display
@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import DataFolderError, Problem, check_option
+from .profile import TYPES
 
 __all__ = [
     "DESCRIPTOR",
@@ -42,8 +43,6 @@ __all__ = [
 
 DESCRIPTOR = "datapackage.json"
 ENV_VAR = "B12EXPLORE_DATA"
-TYPES = ("string", "integer", "number", "boolean")
-CONSTRAINTS = {"required", "unique", "enum", "minimum", "maximum", "pattern"}
 #: What a missing code is called in every label.
 NOT_REPORTED = "not reported"
 TRUE_VALUES = ("true", "True", "TRUE", "1")
@@ -122,23 +121,28 @@ def read_descriptor(folder: str | os.PathLike) -> dict[str, Any]:
     >>> "studies" in resources(d)
     True
     """
-    path = Path(folder) / DESCRIPTOR
-    name = str(path)
+    from .localfiles import FileRefused, read_local
+    from .profile import descriptor_problems
+
+    name = str(Path(folder) / DESCRIPTOR)
     try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        raise _folder_error(name, "not found; a data folder needs a datapackage.json") from None
+        data = read_local(folder, DESCRIPTOR)
+        if data is None:
+            raise FileRefused("not found; a data folder needs a datapackage.json")
+        text = data.decode("utf-8-sig")
+    except FileRefused as exc:
+        raise _folder_error(name, str(exc)) from None
     except UnicodeDecodeError as exc:
         raise _folder_error(name, f"not UTF-8 text (byte {exc.start})") from None
-    except OSError as exc:
-        raise _folder_error(name, f"cannot be read ({exc.strerror or exc})") from None
     try:
         descriptor = json.loads(text)
     except json.JSONDecodeError as exc:
         raise DataFolderError(
             [Problem(name, exc.lineno, message=f"broken JSON at column {exc.colno}: {exc.msg}")]
         ) from None
-    problems = list(_check_descriptor(descriptor, name))
+    except RecursionError:
+        raise _folder_error(name, "nested too deeply to be read") from None
+    problems = descriptor_problems(descriptor, name)
     if problems:
         raise DataFolderError(problems)
     return descriptor
@@ -181,84 +185,6 @@ def key_fields(spec: str | list[str] | None) -> list[str]:
 
 def _folder_error(name: str, message: str) -> DataFolderError:
     return DataFolderError([Problem(name, message=message)])
-
-
-def _check_descriptor(descriptor: Any, name: str):
-    """Yield problems that make the descriptor unusable."""
-    if not isinstance(descriptor, dict) or not isinstance(descriptor.get("resources"), list):
-        yield Problem(name, message='expected a JSON object with a "resources" list')
-        return
-    seen = set()
-    for i, res in enumerate(descriptor["resources"]):
-        where = f"resource {i + 1}"
-        if not isinstance(res, dict) or not isinstance(res.get("name"), str):
-            yield Problem(name, message=f"{where}: expected an object with a name")
-            continue
-        where = f'resource "{res["name"]}"'
-        if res["name"] in seen:
-            yield Problem(name, message=f"{where}: declared twice")
-        seen.add(res["name"])
-        if not isinstance(res.get("path"), str) or Path(res["path"]).name != res["path"]:
-            yield Problem(name, message=f"{where}: expected a plain file name as path")
-        yield from _check_schema(res.get("schema"), name, where)
-    if "studies" not in seen:
-        yield Problem(name, message='expected a resource named "studies"')
-
-
-def _check_schema(schema: Any, name: str, where: str):
-    if not isinstance(schema, dict) or not isinstance(schema.get("fields"), list):
-        yield Problem(name, message=f"{where}: expected a schema with a fields list")
-        return
-    names = []
-    for field in schema["fields"]:
-        if not isinstance(field, dict) or not isinstance(field.get("name"), str):
-            yield Problem(name, message=f"{where}: every field needs a name")
-            continue
-        names.append(field["name"])
-        yield from _check_field(field, name, f'{where}, field "{field["name"]}"')
-    for key in key_fields(schema.get("primaryKey")):
-        if key not in names:
-            yield Problem(name, message=f"{where}: primaryKey names unknown field {key!r}")
-    for fk in schema.get("foreignKeys", []):
-        for key in key_fields(fk.get("fields")):
-            if key not in names:
-                yield Problem(name, message=f"{where}: foreignKey names unknown field {key!r}")
-
-
-def _check_field(field: dict, name: str, where: str):
-    ftype = field.get("type", "string")
-    if ftype not in TYPES:
-        yield Problem(name, message=f"{where}: type {ftype!r} is not supported ({TYPES})")
-    constraints = field.get("constraints", {})
-    unknown = set(constraints) - CONSTRAINTS if isinstance(constraints, dict) else {"?"}
-    if unknown:
-        yield Problem(name, message=f"{where}: unsupported constraints {sorted(unknown)}")
-    elif "enum" in constraints and not isinstance(constraints["enum"], list):
-        yield Problem(name, message=f"{where}: enum must be a list")
-    elif "enumLabels" in field and not _labels_ok(field["enumLabels"], constraints.get("enum")):
-        yield Problem(
-            name,
-            message=f"{where}: enumLabels must map codes of the enum to text labels",
-        )
-    elif any(
-        isinstance(constraints.get(k), bool) or not isinstance(constraints.get(k, 0), int | float)
-        for k in ("minimum", "maximum")
-    ):
-        yield Problem(name, message=f"{where}: minimum and maximum must be numbers")
-    elif "pattern" in constraints:
-        import re
-
-        try:
-            re.compile(constraints["pattern"])
-        except (re.error, TypeError) as exc:
-            yield Problem(name, message=f"{where}: pattern is not a valid regex ({exc})")
-
-
-def _labels_ok(labels: Any, enum: Any) -> bool:
-    if not isinstance(labels, dict) or not isinstance(enum, list):
-        return False
-    codes = {str(c) for c in enum}
-    return all(k in codes and isinstance(v, str) for k, v in labels.items())
 
 
 # --------------------------------------------------------------------------- vocabulary

@@ -3,15 +3,18 @@
 Servers are started through the real ``make lab`` / ``make dashboard`` recipes (with
 ``NOTEBOOK=`` pointing at a temporary copy, so a test never touches the repository's
 notebooks) on a free port of 127.0.0.1, each with a random token and a throwaway Jupyter
-configuration (announcements popup off, ``allow_root`` for CI containers, settings and
-workspaces in the temporary folder). Every wait is bounded, and ``stop()`` always ends the
-whole process group plus any kernels the server started, even when a test failed.
+configuration (settings and workspaces in the temporary folder). Root (CI containers) and
+the news pop-up are left to the Makefile itself: this configuration neither allows root nor
+turns the pop-up off, so the tests see what a researcher's ``make lab`` does. Every wait is
+bounded, and ``stop()`` always ends the whole process group plus any kernels the server
+started, even when a test failed.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -41,26 +44,19 @@ def free_port() -> int:
 def jupyter_env(home: Path, token: str, extra: dict[str, str] | None = None) -> dict[str, str]:
     """Environment for a server that reads no user configuration and writes only in ``home``.
 
-    Writes ``jupyter_server_config.json`` (``allow_root``: CI containers run as root; no
-    port retries, so the server is where the test looks), ``voila.json`` (the token: Voilà
-    reads no environment variable for it; tracebacks shown, for failing tests) and
-    ``labconfig/page_config.json`` (the "news" announcements popup disabled).
+    Writes ``jupyter_server_config.json`` (no port retries, so the server is where the
+    test looks; root is *not* allowed here: ``make lab`` must allow it itself) and
+    ``voila.json`` (the token: Voilà reads no environment variable for it; tracebacks
+    shown, for failing tests).
     """
     config = home / "config"
-    (config / "labconfig").mkdir(parents=True, exist_ok=True)
+    config.mkdir(parents=True, exist_ok=True)
     (home / "runtime").mkdir(exist_ok=True)
-    _write_json(
-        config / "jupyter_server_config.json",
-        {"ServerApp": {"allow_root": True, "port_retries": 0}},
-    )
+    _write_json(config / "jupyter_server_config.json", {"ServerApp": {"port_retries": 0}})
     voila = {"token": token, "port_retries": 0, "connection_dir_root": str(home / "runtime")}
     _write_json(
         config / "voila.json",
         {"Voila": voila, "VoilaConfiguration": {"show_tracebacks": True}},
-    )
-    _write_json(
-        config / "labconfig" / "page_config.json",
-        {"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}},
     )
     env = dict(os.environ)
     env.update(
@@ -97,6 +93,10 @@ class Server:
     log_path: Path
     kind: str
     _log_file: object = field(repr=False, default=None)
+
+    def printed_urls(self) -> list[str]:
+        """Every ``http(s)://`` URL the server's start-up output printed."""
+        return re.findall(r"https?://\S+", self.log(tail=100_000))
 
     def get(self, path: str, timeout: float = 10.0) -> tuple[int, bytes]:
         """GET ``url + path`` with the token in the Authorization header: (status, body)."""
@@ -214,10 +214,19 @@ def _port_open(url: str) -> bool:
 
 
 def start(
-    kind: str, notebook: Path | None, home: Path, env: dict[str, str] | None = None
+    kind: str,
+    notebook: Path | None,
+    home: Path,
+    env: dict[str, str] | None = None,
+    *,
+    lab_root: Path | None = None,
 ) -> Server:
     """Run ``make lab`` (kind ``"lab"``) or ``make dashboard`` (``"voila"``) on ``notebook``
-    (``None``: the Makefile's default, ``notebooks/explorer.ipynb``).
+    (``None``: the Makefile's defaults: Lab serves the repository and opens
+    ``notebooks/explorer.ipynb``; Voilà serves that notebook). A ``notebook`` folder is
+    served by Voilà as is, and by Lab as its root, opening ``explorer.ipynb`` in it.
+    ``lab_root`` (Lab only, with ``notebook=None``): serve that folder instead of the
+    repository, opening the default ``notebooks/explorer.ipynb`` in it.
 
     The server runs from the Python environment running the tests, in a new process group,
     on a free port of 127.0.0.1 with a random token; it is ready when this returns.
@@ -241,12 +250,19 @@ def start(
             f"PORT={port}",
             f"BIN={Path(sys.executable).parent}",
         ]
-        if notebook is not None:
+        if notebook is not None and kind == "lab":
+            folder = notebook if notebook.is_dir() else notebook.parent
+            name = "explorer.ipynb" if notebook.is_dir() else notebook.name
+            command += [f"LAB_ROOT={folder}", f"NOTEBOOK={name}"]
+        elif notebook is not None:
             command.append(f"NOTEBOOK={notebook}")
+        if lab_root is not None and notebook is None:
+            command.append(f"LAB_ROOT={lab_root}")
         log_path = home / f"{kind}-{port}.log"
         log_file = open(log_path, "wb")  # noqa: SIM115 - closed by Server.stop
         server_env = jupyter_env(home, token, env)
-        server_env.pop("NOTEBOOK", None)  # make would take it from the environment
+        for name in ("NOTEBOOK", "LAB_ROOT", "ARGS"):
+            server_env.pop(name, None)  # make would take them from the environment
         proc = subprocess.Popen(
             command,
             cwd=REPO,

@@ -33,6 +33,7 @@ STUDY = {
     "source_url": "https://example.org/a",
     "country": "Nowhere",
     "design": "rct",
+    "allocation": "randomised",
     "blinding": "double",
     "condition": "low back pain",
     "deficiency_required": "no",
@@ -44,6 +45,7 @@ STUDY = {
     "dose_mcg": "500",
     "schedule": "three times a week",
     "duration_weeks": "2",
+    "comparison": "b12_vs_placebo",
     "comparator": "placebo",
     "co_interventions": "none",
     "other_b_vitamins": "false",
@@ -136,3 +138,30 @@ def make_folder(root: Path, **files: str | bytes | None) -> Path:
         data = content.encode("utf-8") if isinstance(content, str) else content
         target.write_bytes(data)
     return folder
+
+
+def check_both_paths(folder: Path) -> list[str]:
+    """Check ``folder`` column-wise (pandas splitter forced) and row by row; assert that
+    both give the same problems (same order and words), warnings, typed frames and
+    formula-like cells; return the problems as text."""
+    import pandas as pd
+
+    from b12explore import tableschema
+    from b12explore.schema import read_descriptor
+    from b12explore.validate import check_package
+
+    descriptor = read_descriptor(folder)
+    small, tableschema.SMALL_FILE = tableschema.SMALL_FILE, 0
+    try:
+        fast = check_package(folder, descriptor)
+    finally:
+        tableschema.SMALL_FILE = small
+    slow = check_package(folder, descriptor, fast=False)
+    found = [str(p) for p in fast.problems]
+    assert found == [str(p) for p in slow.problems]
+    assert fast.warnings == slow.warnings
+    pd.testing.assert_frame_equal(fast.formula_cells, slow.formula_cells)
+    assert list(fast.tables) == list(slow.tables)
+    for name, table in fast.tables.items():
+        pd.testing.assert_frame_equal(table.frame, slow.tables[name].frame)
+    return found

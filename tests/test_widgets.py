@@ -288,18 +288,24 @@ def test_export_button_writes_files_and_says_where(explorer, tmp_path):
     assert f"Wrote {len(names)} files" in message
     bib = (tmp_path / "slides" / "citations.bib").read_text(encoding="utf-8")
     assert bib.count("@") == 4  # the four kept studies, not the other two
-    # a second export refuses to replace the files, and says so in the panel
+    # a second export refuses to replace the files, and says so in plain words
     before = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "slides").iterdir()}
     explorer.export_button.click()
-    assert "b12-error" in explorer.export_message.value
-    assert "Export failed" in explorer.export_message.value
+    message = explorer.export_message.value
+    assert "b12-error" in message
+    assert f"{len(names)} files from an earlier export are already in" in message
+    assert "overwrite=True" not in message and "FileExistsError" not in message
+    assert explorer.export_replace.layout.display != "none"  # the "Replace them" button
     assert {p.name: p.stat().st_mtime_ns for p in (tmp_path / "slides").iterdir()} == before
+    explorer.export_replace.click()
+    assert explorer.export_message.value.startswith(f"Wrote {len(names)} files")
+    assert explorer.export_replace.layout.display == "none"
 
 
 def test_explorer_on_a_selection_without_studies(explorer):
     explorer.set_filters(text="no such words anywhere")
     assert "0 of 6 studies, 0 participants" in explorer.status.value
-    assert "no studies match" in explorer.table.value
+    assert "No studies match these filters (text: &quot;no such words" in explorer.table.value
     for index in (1, 2, 3, 4):
         explorer.tabs.selected_index = index
     explorer.tabs.selected_index = TABS["findings"]

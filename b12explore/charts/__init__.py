@@ -15,6 +15,7 @@ chart list (``SlideChart``, ``slide_charts``, ``chart_names``) lives in
 from __future__ import annotations
 
 from ._base import EMPTY_NOTE
+from .claims import VERDICT_COLORS, claim_verdict_chart
 from .findings import DIRECTION_MARKERS, albatross_plot, direction_plot, forest_plot
 from .maps import evidence_map, risk_of_bias_chart
 from .overview import evidence_overview, timeline_chart
@@ -27,8 +28,10 @@ __all__ = [
     "DIRECTION_MARKERS",
     "EMPTY_NOTE",
     "SlideChart",
+    "VERDICT_COLORS",
     "albatross_plot",
     "chart_names",
+    "claim_verdict_chart",
     "delivery_feature_chart",
     "direction_plot",
     "evidence_map",

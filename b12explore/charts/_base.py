@@ -8,6 +8,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+from ._inline import register_inline_display
+
 EMPTY_NOTE = "no studies match"
 
 
@@ -15,6 +17,7 @@ def new_axes(ax: Axes | None, figsize: tuple[float, float] = (10.0, 6.0)) -> Axe
     """``ax`` itself, or the axes of a new ``Figure`` (no pyplot state)."""
     if ax is not None:
         return ax
+    register_inline_display()  # pictures in Jupyter without %matplotlib inline
     fig = Figure(figsize=figsize, layout="constrained")
     return fig.add_subplot()
 

@@ -123,10 +123,10 @@ def direction_plot(
     ax.tick_params(length=0)
     ax.set_title(title, loc="left")
     handles = [
-        Line2D([], [], marker="^", ls="", color="black", ms=12, label="▲ benefit"),
-        Line2D([], [], marker="D", ls="", color="black", ms=10, label="◆ no difference"),
-        Line2D([], [], marker="D", ls="", mfc="white", mec="black", mew=2, ms=10, label="◇ mixed"),
-        Line2D([], [], marker="v", ls="", color="black", ms=12, label="▼ harm"),
+        Line2D([], [], marker="^", ls="", color="black", ms=12, label="benefit"),
+        Line2D([], [], marker="D", ls="", color="black", ms=10, label="no difference"),
+        Line2D([], [], marker="D", ls="", mfc="white", mec="black", mew=2, ms=10, label="mixed"),
+        Line2D([], [], marker="v", ls="", color="black", ms=12, label="harm"),
     ]
     present = [r for r in RISK_OF_BIAS_COLORS if r in set(table["risk_of_bias"])]
     handles += patches([(f"RoB: {pretty(r)}", RISK_OF_BIAS_COLORS[r]) for r in present])

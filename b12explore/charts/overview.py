@@ -119,6 +119,9 @@ def timeline_chart(studies: pd.DataFrame, *, labels: bool = True, ax: Axes | Non
 
 def slide_figure(size: str) -> Figure:
     """An empty slide-sized figure with constrained layout."""
+    from ._inline import register_inline_display
+
+    register_inline_display()  # pictures in Jupyter without %matplotlib inline
     return Figure(figsize=SIZES[size], layout="constrained")
 
 

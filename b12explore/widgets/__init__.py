@@ -43,12 +43,19 @@ Views
     ``b12-chart-forest`` (both in the Findings tab's box, ``b12-chart-findings``, which
     shows one of them at a time: ``b12-findings-view`` is the ``ToggleButtons``
     choosing "Direction of effect" or "Forest plot"), ``b12-chart-evidence-map``;
-    every chart image also has ``b12-chart``.
+    every chart image also has ``b12-chart``. A view with nothing to draw says why
+    in plain words ("4 studies match, none reports a computable effect for Pain VAS").
+Study detail (last tab)
+    ``b12-study-picker`` (``Dropdown`` of the filtered studies), ``b12-study-detail``
+    (HTML: summary, design, dose and schedule, comparator, co-interventions, other B
+    vitamins, each reported result, sources as ``a.b12-link`` links).
 Export
-    ``b12-export-folder`` (``Text``), ``b12-export-overwrite`` (``Checkbox``),
-    ``b12-export`` (the "Export current view" button), ``b12-export-message``
-    (result: where the files were written, or the error; gets ``b12-error`` on
-    failure).
+    ``b12-export-folder`` (``Text``; follows the selection, e.g. ``exports/route-oral``,
+    until a folder is typed; hidden in a dashboard), ``b12-export-overwrite``
+    (``Checkbox``), ``b12-export`` (the "Export current view" button),
+    ``b12-export-replace`` (shown when files from an earlier export are in the way),
+    ``b12-export-message`` (what happened, in plain words; ``b12-error`` on failure),
+    ``b12-export-download`` (in Voilà: the zip download link).
 
 Examples
 --------

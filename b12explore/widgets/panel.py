@@ -18,8 +18,11 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from .. import summaries
-from ..filters import CHOICES, FilterState, apply_filters, describe
-from ..style import pretty
+from ..filters import FilterState, apply_filters, describe
+from .controls import _ControlsMixin
+from .detail_tab import _DetailMixin
+from .explain import empty_reason, selection_folder
+from .exporting import EMPTY_MESSAGE, EmptySelectionError, ExportRow, in_dashboard
 from .table import _TABLE_CSS, PAGE_SIZE, SORTS, _sort_studies, _status_text, study_rows_html
 from .views import (
     CACHE_SIZE,
@@ -36,18 +39,33 @@ from .views import (
 if TYPE_CHECKING:  # pragma: no cover
     from ..io import Evidence
 
-__all__ = ["Explorer"]
+__all__ = ["Explorer", "SAVED_TEXT"]
+
+# The years read-out keeps its full "1998 - 2023" (it overflowed the slider's box).
+_PANEL_CSS = (
+    "<style>"
+    ".b12-years .widget-readout{min-width:7em;max-width:none;overflow:visible}"
+    ".b12-chart{object-fit:contain}"
+    "</style>"
+)
+
+# The text a saved notebook shows in place of the widgets (and the text repr).
+SAVED_TEXT = "Explorer: run this cell to start the explorer."
 
 
-class Explorer:
+class Explorer(_ControlsMixin, _DetailMixin):
     """Filter the evidence with widgets and see every view follow.
 
     Parameters
     ----------
     evidence : Evidence, optional
         The evidence to explore; :func:`b12explore.load` is called when omitted.
-    export_folder : str or Path, default "exports"
-        Initial value of the export folder box.
+    export_folder : str or Path, optional
+        A fixed export folder. By default the folder box follows the selection
+        (``exports/all-studies``, ``exports/route-oral``, ...) until a folder is typed.
+    dashboard : bool, optional
+        Offer the export as a zip download instead of writing to a folder typed in the
+        page (default: True inside Voilà).
     page_size : int, default 25
         Rows per page of the study table.
     figsize : (float, float), default (9, 4.5)
@@ -92,7 +110,8 @@ class Explorer:
         self,
         evidence: Evidence | None = None,
         *,
-        export_folder: str | Path = "exports",
+        export_folder: str | Path | None = None,
+        dashboard: bool | None = None,
         page_size: int = PAGE_SIZE,
         figsize: tuple[float, float] = FIGSIZE,
         dpi: int = DPI,
@@ -115,7 +134,8 @@ class Explorer:
         self._forest_cache: dict[tuple[str, str], pd.DataFrame] = {}
         self._build_controls()
         self._build_views(figsize, dpi, cache_size)
-        self._build_export(export_folder)
+        self._build_detail()
+        self._build_export(export_folder, in_dashboard() if dashboard is None else dashboard)
         self.panel = self._layout()
         self._refresh_status()
         self._render_visible()
@@ -188,6 +208,13 @@ class Explorer:
         -------
         list of Path
 
+        Raises
+        ------
+        EmptySelectionError
+            When the filters keep no study (nothing is written).
+        FileExistsError
+            When a target exists and ``overwrite`` is false (nothing is written).
+
         Examples
         --------
         >>> import tempfile
@@ -201,6 +228,8 @@ class Explorer:
         """
         from ..export import export_view
 
+        if len(self._filtered.studies) == 0:
+            raise EmptySelectionError(EMPTY_MESSAGE)
         folder = Path(self.export_folder.value if folder is None else folder).expanduser()
         overwrite = self.export_overwrite.value if overwrite is None else bool(overwrite)
         return export_view(
@@ -208,72 +237,15 @@ class Explorer:
         )
 
     def _repr_mimebundle_(self, **kwargs):
-        return self.panel._repr_mimebundle_(**kwargs)
+        bundle = self.panel._repr_mimebundle_(**kwargs)
+        # What a saved notebook shows before the cell runs (no widget state is saved).
+        bundle["text/plain"] = SAVED_TEXT
+        return bundle
+
+    def __repr__(self) -> str:
+        return SAVED_TEXT
 
     # ------------------------------------------------------------ building
-
-    def _build_controls(self) -> None:
-        studies = self.evidence.studies
-        years = studies["year"].dropna().astype(int)
-        self._year_span = (int(years.min()), int(years.max())) if len(years) else (1950, 2030)
-        c: dict[str, widgets.Widget] = {}
-
-        def multi(name: str, description: str, css: str) -> widgets.SelectMultiple:
-            options = [(pretty(v), v) for v in CHOICES[name]]
-            w = widgets.SelectMultiple(
-                options=options, rows=min(len(options), 6), description=description
-            )
-            return w.add_class(css)
-
-        c["routes"] = multi("routes", "Route", "b12-route")
-        c["forms"] = multi("forms", "B12 form", "b12-form")
-        c["designs"] = multi("designs", "Design", "b12-design")
-        c["risk_of_bias"] = multi("risk_of_bias", "Risk of bias", "b12-risk-of-bias")
-        c["year_range"] = widgets.IntRangeSlider(
-            value=self._year_span,
-            min=self._year_span[0],
-            max=self._year_span[1],
-            description="Years",
-            continuous_update=False,
-            layout={"width": "360px"},
-        ).add_class("b12-years")
-        c["min_n"] = widgets.IntText(
-            value=0, description="Min. n", continuous_update=False
-        ).add_class("b12-min-n")
-        c["deficiency_required"] = widgets.Dropdown(
-            options=[("Any", "any")] + [(pretty(v), v) for v in CHOICES["deficiency_required"]],
-            value="any",
-            description="Deficient",
-        ).add_class("b12-deficiency")
-        c["outcome"] = widgets.Dropdown(
-            options=[("Any", "any")] + [(pretty(v), v) for v in CHOICES["outcome"]],
-            value="any",
-            description="Outcome",
-        ).add_class("b12-outcome")
-        toggle = {"options": [("Any", "any"), ("With", "with"), ("Without", "without")]}
-        c["other_b_vitamins"] = widgets.ToggleButtons(
-            **toggle, value="any", description="Other B"
-        ).add_class("b12-other-b")
-        c["co_interventions"] = widgets.ToggleButtons(
-            **toggle, value="any", description="Co-interv."
-        ).add_class("b12-co-interventions")
-        c["text"] = widgets.Text(
-            value="",
-            description="Search",
-            placeholder="words in titles and labels",
-            continuous_update=False,
-        ).add_class("b12-text")
-        for w in c.values():
-            w.style.description_width = "80px"
-            w.observe(self._on_control, names="value")
-        for name in ("other_b_vitamins", "co_interventions"):
-            c[name].style.button_width = "76px"
-        self.controls = c
-        self.reset_button = widgets.Button(description="Reset filters", icon="undo")
-        self.reset_button.add_class("b12-reset")
-        self.reset_button.on_click(lambda _b: self._guard(self.reset))
-        self.status = widgets.HTML().add_class("b12-status")
-        self.message = widgets.HTML().add_class("b12-message")
 
     def _build_views(self, figsize, dpi, cache_size) -> None:
         self.sort = widgets.Dropdown(options=list(SORTS), description="Sort").add_class("b12-sort")
@@ -302,8 +274,10 @@ class Explorer:
         for name, css, draw, key in specs:
             fig = Figure(figsize=figsize, dpi=dpi)
             FigureCanvasAgg(fig)
-            image = widgets.Image(format="png", layout={"max_width": "100%"})
+            # height auto: the picture keeps its own aspect ratio (Voila stretched it)
+            image = widgets.Image(format="png", layout={"max_width": "100%", "height": "auto"})
             image.add_class("b12-chart").add_class(css)
+            draw = self._explained(draw, name)
             self.charts[name] = _ChartView(name, draw, key, image, fig, cache_size=cache_size)
         c = self.charts
         # the Findings tab shows one of its two charts at a time (each at full width)
@@ -344,21 +318,36 @@ class Explorer:
         self._tab_views[3] = [shown]
         self._guard(self._render_visible)
 
-    def _build_export(self, export_folder) -> None:
-        self.export_folder = widgets.Text(
-            value=str(export_folder), description="Folder"
-        ).add_class("b12-export-folder")
-        self.export_overwrite = widgets.Checkbox(
-            value=False, description="Replace existing files", indent=False
-        ).add_class("b12-export-overwrite")
-        self.export_button = widgets.Button(
-            description="Export current view",
-            icon="download",
-            button_style="primary",
-            layout={"width": "220px"},
-        ).add_class("b12-export")
-        self.export_message = widgets.HTML().add_class("b12-export-message")
-        self.export_button.on_click(self._on_export)
+    def _explained(self, draw: Callable, view: str) -> Callable:
+        """``draw``, then the empty note (if any) says why in plain words."""
+
+        def explained(fig: Figure, ev: Evidence, state: FilterState) -> None:
+            draw(fig, ev, state)
+            notes = [t for ax in fig.axes for t in ax.texts if t.get_gid() == "empty-note"]
+            if notes:
+                reason = empty_reason(ev, state, view)
+                for note in notes:
+                    note.set_text(reason)
+                    note.set_wrap(True)
+
+        return explained
+
+    def _build_export(self, export_folder, dashboard: bool) -> None:
+        def write(folder: Path, overwrite: bool) -> list[Path]:
+            return self.export(folder, overwrite=overwrite)
+
+        self._export_row = row = ExportRow(
+            write,
+            lambda: selection_folder(self._state),
+            folder=None if export_folder is None else str(export_folder),
+            dashboard=dashboard,
+        )
+        self.export_folder = row.folder
+        self.export_overwrite = row.overwrite
+        self.export_button = row.button
+        self.export_replace = row.replace
+        self.export_message = row.message
+        self.export_download = row.download
 
     def _layout(self) -> widgets.VBox:
         c = self.controls
@@ -376,62 +365,19 @@ class Explorer:
             layout=column,
         )
         toggles = widgets.HBox([c["other_b_vitamins"], c["co_interventions"], self.reset_button])
-        export = widgets.HBox([self.export_folder, self.export_overwrite, self.export_button])
         return widgets.VBox(
             [
+                widgets.HTML(_PANEL_CSS),
                 widgets.HBox([left, middle, right]),
                 toggles,
                 self.status,
                 self.message,
                 self.tabs,
-                export,
-                self.export_message,
+                *self._export_row.widgets(),
             ]
         ).add_class("b12-explorer")
 
     # ------------------------------------------------------------ controls <-> state
-
-    def _write_controls(self, state: FilterState) -> None:
-        """Show ``state`` in the controls without triggering a redraw per control."""
-        c = self.controls
-        lo, hi = self._year_span
-        years = state.year_range or (lo, hi)
-        values = {
-            "routes": state.routes,
-            "forms": state.forms,
-            "designs": state.designs,
-            "risk_of_bias": state.risk_of_bias,
-            "year_range": (min(max(years[0], lo), hi), max(min(years[1], hi), lo)),
-            "min_n": state.min_n,
-            "deficiency_required": state.deficiency_required or "any",
-            "outcome": state.outcome or "any",
-            "other_b_vitamins": state.other_b_vitamins,
-            "co_interventions": state.co_interventions,
-            "text": state.text,
-        }
-        self._quiet = True
-        try:
-            for name, value in values.items():
-                c[name].value = value
-        finally:
-            self._quiet = False
-
-    def _read_controls(self) -> FilterState:
-        c = self.controls
-        years = tuple(c["year_range"].value)
-        return FilterState.from_values(
-            routes=c["routes"].value,
-            forms=c["forms"].value,
-            designs=c["designs"].value,
-            risk_of_bias=c["risk_of_bias"].value,
-            year_range=None if years == self._year_span else years,
-            min_n=c["min_n"].value,
-            deficiency_required=c["deficiency_required"].value,
-            outcome=c["outcome"].value,
-            other_b_vitamins=c["other_b_vitamins"].value,
-            co_interventions=c["co_interventions"].value,
-            text=c["text"].value,
-        )
 
     def _on_control(self, _change) -> None:
         if not self._quiet:
@@ -452,6 +398,7 @@ class Explorer:
             self._ids = ids
             self._page = 0
         self._refresh_status()
+        self._export_row.selection_changed()
         self._render_visible()
 
     def _guard(self, action: Callable[[], Any]) -> None:
@@ -496,6 +443,8 @@ class Explorer:
         index = self.tabs.selected_index or 0
         if index == 0:
             self._render_table()
+        if index == len(self.tabs.children) - 1:
+            self._render_detail()
         for view in self._tab_views[index]:
             if view.refresh(self._filtered, self._state) == "drawn":
                 self.redraws[view.name] = self.redraws.get(view.name, 0) + 1
@@ -516,7 +465,9 @@ class Explorer:
             return
         start = self._page * self.page_size
         page = self._sorted_studies().iloc[start : start + self.page_size]
-        self.table.value = study_rows_html(page)
+        self.table.value = study_rows_html(
+            page, empty=empty_reason(self._filtered, self._state, "table")
+        )
         n = len(self._ids)
         shown = f"{start + 1:,}-{start + len(page):,} of {n:,}" if n else "0 of 0"
         self.page_label.value = f"Rows {shown} (page {self._page + 1} of {self._pages()})"
@@ -527,22 +478,6 @@ class Explorer:
 
     # ------------------------------------------------------------ export
 
-    def _on_export(self, _button=None) -> None:
-        self.export_message.remove_class("b12-error")
-        self.export_message.value = "Exporting..."
-        try:
-            written = self.export()
-        except Exception as exc:
-            self.last_error = exc
-            self.export_message.add_class("b12-error")
-            detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-            self.export_message.value = (
-                f'<span class="b12-error">Export failed: {html.escape(detail)}</span>'
-            )
-            return
-        folder = written[0].parent if written else Path(self.export_folder.value).resolve()
-        names = ", ".join(p.name for p in written)
-        self.export_message.value = (
-            f"Wrote {len(written)} files to <code>{html.escape(str(folder))}</code>: "
-            f"{html.escape(names)}"
-        )
+    def _on_export(self, _button=None) -> list[Path]:
+        """What the export button does (kept for tests and benchmarks)."""
+        return self._export_row.run()

@@ -82,13 +82,15 @@ _COLUMNS = (
 )
 
 
-def study_rows_html(studies: pd.DataFrame) -> str:
+def study_rows_html(studies: pd.DataFrame, empty: str = "No studies match these filters.") -> str:
     """An HTML table of studies; every CSV value is escaped, each study links to its source.
 
     Parameters
     ----------
     studies : DataFrame
         Rows of the studies table, in the order to show.
+    empty : str
+        The text of the one row shown when there are no studies (escaped).
 
     Returns
     -------
@@ -112,7 +114,7 @@ def study_rows_html(studies: pd.DataFrame) -> str:
         href = safe_href(row.source_url)
         if href:
             label = (
-                f'<a href="{esc(href, quote=True)}" target="_blank" '
+                f'<a class="b12-link" href="{esc(href, quote=True)}" target="_blank" '
                 f'rel="noopener noreferrer">{label}</a>'
             )
         cells = [
@@ -129,7 +131,7 @@ def study_rows_html(studies: pd.DataFrame) -> str:
         ]
         body.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
     if not body:
-        body.append(f'<tr><td colspan="{len(_COLUMNS)}">no studies match</td></tr>')
+        body.append(f'<tr><td colspan="{len(_COLUMNS)}">{esc(empty)}</td></tr>')
     return (
         '<table class="b12-table"><thead><tr>'
         + head
@@ -146,6 +148,9 @@ _TABLE_CSS = (
     "text-align:left;vertical-align:top}"
     ".b12-table th{background:#f4f4f4}"
     ".b12-error{color:#b00020}"
+    # JupyterLab styles links like text: make them look like links
+    "a.b12-link{color:#0b57d0;text-decoration:underline;cursor:pointer}"
+    "a.b12-link:visited{color:#6a1b9a}"
     "</style>"
 )
 

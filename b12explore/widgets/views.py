@@ -140,10 +140,31 @@ class _ChartView:
         return "drawn"
 
 
+def _legend_outside(ax) -> None:
+    """Move the axes' legend to the right of the axes, so it never covers bars or points.
+
+    ``_fit_margins`` then makes room for it. A legend already outside stays.
+    """
+    legend = ax.get_legend()
+    if legend is None:
+        return
+    anchor = legend.get_bbox_to_anchor()
+    if anchor.x0 > ax.bbox.x1 - 1:
+        return
+    handles = legend.legend_handles
+    labels = [t.get_text() for t in legend.get_texts()]
+    title = legend.get_title().get_text() or None
+    legend.remove()
+    ax.legend(
+        handles, labels, title=title, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False
+    )
+
+
 def _draw_sample_sizes(fig: Figure, ev: Evidence, state: FilterState) -> None:
     from .. import charts
 
     charts.sample_size_chart(ev.studies, by="route", max_studies=CHART_ROWS, ax=fig.add_subplot())
+    _legend_outside(fig.axes[0])
     _fit_margins(fig)
 
 
@@ -151,6 +172,7 @@ def _draw_routes(fig: Figure, ev: Evidence, state: FilterState) -> None:
     from .. import charts
 
     charts.route_form_chart(ev.studies, ax=fig.add_subplot())
+    _legend_outside(fig.axes[0])
     _fit_margins(fig)
 
 
@@ -176,6 +198,7 @@ def _draw_forest(fig: Figure, ev: Evidence, state: FilterState, full=None) -> No
     charts.forest_plot(top, pooled=pooled, ax=ax)
     if len(top) < len(effects):
         _note(ax, f"{len(top)} heaviest of {len(effects):,} shown; pooled over all")
+    _legend_outside(ax)
     _fit_margins(fig)
 
 
@@ -200,6 +223,7 @@ def _draw_evidence_map(fig: Figure, ev: Evidence, state: FilterState) -> None:
     from .. import charts
 
     charts.evidence_map(ev.studies, ev.results, ax=fig.add_subplot())
+    _legend_outside(fig.axes[0])
     _fit_margins(fig)
 
 
