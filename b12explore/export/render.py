@@ -302,6 +302,26 @@ def _wrap_wide_texts(fig: Figure, renderer: Any, width_in: float, restore: _Rest
             restore.set(t, "get_text", "set_text", wrapped)
 
 
+def _notes_below_axis(fig: Figure, renderer: Any, restore: _Restore) -> None:
+    """Move notes written just under an axes (``+ N more``) below its x tick labels."""
+    for ax in fig.axes:
+        below = [
+            t
+            for t in ax.texts
+            if t.get_visible() and t.get_transform() == ax.transAxes and t.get_position()[1] < 0
+        ]
+        if not below or ax.bbox.height <= 0:
+            continue
+        axis_box = ax.xaxis.get_tightbbox(renderer)
+        if axis_box is None:
+            continue
+        for t in below:
+            x, _ = t.get_position()
+            restore.set(t, "get_verticalalignment", "set_verticalalignment", "top")
+            y = (axis_box.y0 - 4 - ax.bbox.y0) / ax.bbox.height
+            restore.set(t, "get_position", "set_position", (x, y))
+
+
 def _keep_inside(
     fig: Figure, renderer: Any, safe: tuple[float, float, float, float], restore: _Restore
 ) -> None:
@@ -542,8 +562,10 @@ def laid_out(
             fig.draw_without_rendering()  # runs the layout at this size and font
         fig.set_layout_engine("none")  # keep the positions just computed
         _keep_inside(fig, renderer, safe, restore)  # the layout may have moved a suptitle
+        _notes_below_axis(fig, renderer, restore)
         _clear_legends(fig, renderer, restore)
         _fit_axes(fig, renderer, safe)
+        _notes_below_axis(fig, renderer, restore)
         _clear_legends(fig, renderer, restore)
         _fit_axes(fig, renderer, safe)
         _thin_ticks(fig, renderer, restore)
