@@ -81,7 +81,12 @@ def timeline_chart(studies: pd.DataFrame, *, labels: bool = True, ax: Axes | Non
             )
         for i, (year, _, label) in enumerate(rows):
             ax.text(
-                year + span * 0.015, i, "  " + label, va="center", ha="left", gid="study-label"
+                year + span * 0.015,
+                i,
+                "  " + (label if len(label) <= LABEL_CHARS else label[: LABEL_CHARS - 1] + "…"),
+                va="center",
+                ha="left",
+                gid="study-label",
             )
         ax.set_ylim(len(rows) - 0.5, -0.7)
         ax.set_yticks([])
