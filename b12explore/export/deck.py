@@ -96,7 +96,7 @@ def picture_inches(size: str = "16:9") -> tuple[float, float]:
     Examples
     --------
     >>> picture_inches("16:9")
-    (12.533, 4.7)
+    (12.533, 4.8)
     """
     w, h = SIZES[size]
     m = SAFE_MARGIN_IN
