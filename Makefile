@@ -51,16 +51,19 @@ lab: $(VENV)/.installed-lab
 		--ServerApp.port_retries=0 --ServerApp.root_dir="$(LAB_ROOT)" \
 		--IdentityProvider.token="$$token" --Application.log_level=WARN $(ARGS)
 
+# The b12explore Voila template (share/jupyter) serves every asset locally (works offline).
 dashboard: $(VENV)/.installed-lab
-	$(BIN)/voila --no-browser --token --Voila.ip=$(HOST) --port=$(PORT) $(ARGS) $(NOTEBOOK)
+	JUPYTER_PATH="$(CURDIR)/share/jupyter$${JUPYTER_PATH:+:$$JUPYTER_PATH}" \
+	$(BIN)/voila --no-browser --token --template=b12explore --Voila.ip=$(HOST) --port=$(PORT) \
+		$(ARGS) $(NOTEBOOK)
 
 # Every chart, the deck and the citations of a filtered view: make export ARGS="--route oral"
 export: $(VENV)/.installed-lab
 	$(BIN)/python -m b12explore export --out $(OUT) $(ARGS)
 
 test: $(VENV)/.installed-test
-	$(BIN)/ruff check b12explore tests benchmarks tools
-	$(BIN)/ruff format --check b12explore tests benchmarks tools
+	$(BIN)/ruff check b12explore tests benchmarks .ci/clean_notebooks.py
+	$(BIN)/ruff format --check b12explore tests benchmarks .ci/clean_notebooks.py
 	$(BIN)/python -m pytest
 
 # Re-execute every notebook in place, top to bottom (regenerates stored outputs).
@@ -75,11 +78,11 @@ validate: $(VENV)/.installed-lab
 	$(BIN)/python -m b12explore validate data
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check b12explore tests benchmarks tools
+	$(BIN)/ruff check b12explore tests benchmarks .ci/clean_notebooks.py
 
 format: $(VENV)/.installed-test
-	$(BIN)/ruff format b12explore tests benchmarks tools
-	$(BIN)/ruff check --fix b12explore tests benchmarks tools
+	$(BIN)/ruff format b12explore tests benchmarks .ci/clean_notebooks.py
+	$(BIN)/ruff check --fix b12explore tests benchmarks .ci/clean_notebooks.py
 
 bench: $(VENV)/.installed-bench
 	$(BIN)/python benchmarks/load.py

@@ -18,7 +18,8 @@ sizes chart of the shipped data, with every state drawn by both.
 Targets (issue 6): shipped data median <= 60 ms and p95 <= 100 ms; 10,000 studies
 p95 <= 250 ms.
 
-Run All to an interactive explorer (issue 9, target < 2 s on the shipped data): a fresh
+Run All to an interactive explorer (issue 9, target < 2 s on the shipped data; the kernel's
+CPU seconds are reported too, which is what the wall time is on an idle machine): a fresh
 Jupyter kernel is started and idle (as when the researcher presses Run All), then every
 cell of ``notebooks/explorer.ipynb`` up to the one that shows the explorer is executed
 through nbclient, as JupyterLab would; the time from the first cell's request to that
@@ -296,10 +297,11 @@ def run_dataset(name: str, evidence, changes: list[dict], budget_s: float) -> di
 def run_all_to_explorer(repeats: int) -> dict:
     """Seconds from Run All (kernel idle) to the explorer cell's reply, per fresh kernel."""
     import nbformat
+    import psutil
     from nbclient import NotebookClient
 
     path = REPO / "notebooks" / "explorer.ipynb"
-    times = []
+    times, cpu = [], []
     for _ in range(repeats):
         nb = nbformat.read(path, as_version=4)
         last = max(
@@ -310,10 +312,13 @@ def run_all_to_explorer(repeats: int) -> dict:
         )
         with client.setup_kernel():
             client.kc.wait_for_ready(timeout=120)
+            kernel = psutil.Process(client.km.provisioner.pid)
+            c0 = sum(kernel.cpu_times()[:2])
             t0 = time.perf_counter()
             for index, cell in enumerate(nb.cells[: last + 1]):
                 client.execute_cell(cell, index)
             times.append(time.perf_counter() - t0)
+            cpu.append(sum(kernel.cpu_times()[:2]) - c0)
         errors = [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
         if errors:
             raise RuntimeError(f"explorer.ipynb failed: {errors[0].get('evalue')}")
@@ -322,6 +327,9 @@ def run_all_to_explorer(repeats: int) -> dict:
         "seconds": [round(t, 3) for t in times],
         "median_s": round(statistics.median(times), 3),
         "max_s": round(max(times), 3),
+        # CPU seconds the kernel used meanwhile: the wall time on an otherwise idle core
+        "kernel_cpu_s": [round(t, 3) for t in cpu],
+        "median_kernel_cpu_s": round(statistics.median(cpu), 3),
         "target_s": 2.0,
         "meets_target": statistics.median(times) < 2.0,
     }

@@ -85,6 +85,14 @@ def test_printed_url_opens_the_explorer(page, tmp_path: Path, artifacts_dir: Pat
         wait_for_explorer(page, rerun=lambda: _run_all(page))
         page.wait_for_timeout(1000)  # the news question, when enabled, shows by now
         assert page.get_by_text(NEWS).count() == 0
+        # layout: the years read-out is whole and inside the notebook; every design shows
+        readout = page.locator(".b12-years .widget-readout").bounding_box()
+        notebook = page.locator(".jp-NotebookPanel").bounding_box()
+        assert readout["x"] + readout["width"] <= notebook["x"] + notebook["width"]
+        assert page.evaluate(
+            "() => { const s = document.querySelector('.b12-design select');"
+            " return s.scrollHeight <= s.clientHeight + 1; }"
+        )
         page.screenshot(path=str(artifacts_dir / "lab-explorer.png"))
     finally:
         server.stop()
@@ -137,6 +145,16 @@ def test_voila_export_is_a_browser_download(page, tmp_path: Path, artifacts_dir:
         page.goto(f"{server.url}?token={server.token}")
         wait_for_explorer(page)
         assert page.locator(".b12-export-folder").is_hidden()  # no path can be typed
+        # pictures keep their own aspect ratio (Voila used to stretch them)
+        page.locator(".b12-views .lm-TabBar-tab", has_text="Sample sizes").click()
+        page.wait_for_function(
+            "() => document.querySelector('img.b12-chart-sample-sizes')?.naturalWidth > 0"
+        )
+        ratio = page.evaluate(
+            "() => { const i = document.querySelector('img.b12-chart-sample-sizes');"
+            " return [i.naturalWidth / i.naturalHeight, i.clientWidth / i.clientHeight]; }"
+        )
+        assert abs(ratio[0] - ratio[1]) < 0.02 * ratio[0], ratio
         page.locator("button.b12-export").click()
         link = page.locator(".b12-export-download a[download]")
         link.wait_for(timeout=TIMEOUT_MS * 3)

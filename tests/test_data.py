@@ -34,6 +34,8 @@ def _int(value: str) -> int | None:
 
 
 STUDIES = {row["study_id"]: row for row in _rows("studies")}
+REVIEW_DESIGNS = {"systematic_review", "meta_analysis", "narrative_review"}
+PRIMARY_DESIGNS = {"rct", "non_randomised", "observational"}
 
 
 @pytest.mark.parametrize("name", sorted(RESOURCES))
@@ -51,7 +53,7 @@ def test_every_table_has_rows(name):
     assert _rows(name), f"{name}.csv has no data rows"
 
 
-@pytest.mark.parametrize("name", sorted(RESOURCES))
+@pytest.mark.parametrize("name", sorted(n for n, r in RESOURCES.items() if n != "search_log"))
 def test_every_row_has_a_source_url(name):
     for i, row in enumerate(_rows(name), start=2):
         url = row.get("source_url", "")
@@ -151,10 +153,13 @@ def test_article_studies_are_present():
 
 def test_reviews_have_study_counts_and_trials_have_sizes():
     for sid, row in STUDIES.items():
-        if row["design"] in {"rct", "non_randomised"}:
-            assert row["n_enrolled"], f"{sid}: trial without n_enrolled"
+        if row["design"] in PRIMARY_DESIGNS:
+            assert row["n_enrolled"], f"{sid}: primary study without n_enrolled"
         if row["design"] in {"systematic_review", "meta_analysis"}:
-            assert row["n_studies"], f"{sid}: review without n_studies"
+            # unknown stays empty, but then the row must say why
+            assert row["n_studies"] or "n_studies" in row["note"], (
+                f"{sid}: review without n_studies and no note explaining it"
+            )
 
 
 def _frictionless_command() -> list[str]:
@@ -181,8 +186,209 @@ def test_frictionless_validate_passes():
 IP_HOST = re.compile(r"https?://\d{1,3}(\.\d{1,3}){3}[:/]")
 
 
-@pytest.mark.parametrize("name", sorted(RESOURCES))
+@pytest.mark.parametrize("name", sorted(n for n, r in RESOURCES.items() if n != "search_log"))
 def test_no_source_url_points_at_a_bare_ip_mirror(name):
     for i, row in enumerate(_rows(name), start=2):
         for url in row["source_url"].split(" | "):
             assert not IP_HOST.match(url), f"{name}.csv line {i}: IP-address mirror {url!r}"
+
+
+# --- provenance (issue 12) -------------------------------------------------------------------
+
+# Hosts that only carry copies of other publications (PDF mirrors, document-sharing sites,
+# blogs, abstract aggregators, forum posts). A URL on one of them is never a primary record.
+COPY_HOSTS = (
+    "docslib.org",
+    "scribd.com",
+    "drlevy.ca",
+    "pdffox.com",
+    "vdocuments.net",
+    "vukou.com",
+    "humiditycard.com",
+    "peakcenterofexcellence.com",
+    "issuu.com",
+    "nursing-notebook.com",
+    "readbyqxmd.com",
+    "qxmd.com",
+    "ouci.dntb.gov.ua",
+    "readkong.com",
+    "studylib",
+    "globalauthorid.com",
+    "cyberleninka.ru",
+    "chiro.org",
+    "researcher.life",
+    "scholarmate.com",
+    "elementfx.com",
+)
+# Publications for which no primary record could be found in the corpus: their copies are the
+# only source (documented in data/README.md, "Rows whose only source is a copy").
+NO_PRIMARY_FOUND = (
+    "docslib.org/doc/543378",  # Chiu 2011, journal PDF copy
+    "drlevy.ca/methylcobalamin-injections",  # Chiu 2011, abstract on a clinic blog
+)
+TABLES_WITH_SOURCES = [
+    name
+    for name, res in RESOURCES.items()
+    if "source_url" in [f["name"] for f in res["schema"]["fields"]]
+]
+
+
+def _urls(value: str) -> list[str]:
+    return [u for u in value.split(" | ") if u]
+
+
+def _is_copy(url: str) -> bool:
+    return any(host in url for host in COPY_HOSTS)
+
+
+@pytest.mark.parametrize("name", TABLES_WITH_SOURCES)
+def test_tables_with_sources_have_read_via(name):
+    fields = [f["name"] for f in RESOURCES[name]["schema"]["fields"]]
+    assert "read_via" in fields, f"{name}: source_url without a read_via column"
+
+
+@pytest.mark.parametrize("name", TABLES_WITH_SOURCES)
+def test_every_row_has_a_primary_source_url(name):
+    for i, row in enumerate(_rows(name), start=2):
+        urls = _urls(row["source_url"])
+        primary = [u for u in urls if not _is_copy(u)]
+        unexplained = [
+            u for u in urls if _is_copy(u) and not any(k in u for k in NO_PRIMARY_FOUND)
+        ]
+        assert primary or not unexplained, (
+            f"{name}.csv line {i}: only copies in source_url and none is a documented "
+            f"no-primary case: {urls}"
+        )
+
+
+@pytest.mark.parametrize("name", TABLES_WITH_SOURCES)
+def test_copies_are_named_in_read_via(name):
+    for i, row in enumerate(_rows(name), start=2):
+        read_via = _urls(row.get("read_via", ""))
+        for url in _urls(row["source_url"]):
+            if _is_copy(url):
+                assert url in read_via, f"{name}.csv line {i}: copy {url!r} not named in read_via"
+
+
+@pytest.mark.parametrize("name", TABLES_WITH_SOURCES)
+def test_read_via_urls_are_well_formed(name):
+    for i, row in enumerate(_rows(name), start=2):
+        value = row.get("read_via", "")
+        assert value == "" or URL_LIST.fullmatch(value), f"{name}.csv line {i}: bad read_via"
+
+
+def test_no_primary_exceptions_are_documented_in_readme():
+    readme = (DATA / "README.md").read_text(encoding="utf-8")
+    for key in NO_PRIMARY_FOUND:
+        assert key in readme, f"{key} is exempted from the primary-source rule but not in README"
+
+
+def test_every_read_via_row_is_listed_in_readme_provenance():
+    readme = (DATA / "README.md").read_text(encoding="utf-8")
+    for name in TABLES_WITH_SOURCES:
+        for row in _rows(name):
+            for url in _urls(row.get("read_via", "")):
+                assert url in readme, f"{name}: read_via {url!r} not listed in data/README.md"
+
+
+# --- studies, reports and counting ------------------------------------------------------------
+
+
+def test_every_study_has_one_main_report_with_its_source():
+    reports = _rows("reports")
+    for sid, study in STUDIES.items():
+        mains = [r for r in reports if r["study_id"] == sid and r["report_type"] == "main"]
+        assert len(mains) == 1, f"{sid}: {len(mains)} main reports"
+        assert mains[0]["source_url"] == study["source_url"], f"{sid}: main report source differs"
+        assert mains[0]["title"] == study["title"], f"{sid}: main report title differs"
+
+
+def test_reports_point_at_known_studies_and_dolor_has_a_second_report():
+    reports = _rows("reports")
+    for r in reports:
+        assert r["study_id"] in STUDIES, f"report {r['report_id']}: unknown study"
+    dolor = [r for r in reports if r["study_id"] == "dolor2009"]
+    assert {r["report_type"] for r in dolor} == {"main", "secondary_analysis"}
+
+
+def test_new_studies_have_sources_and_coded_comparisons():
+    for sid, row in STUDIES.items():
+        assert URL_LIST.fullmatch(row["source_url"]), f"{sid}: no source_url"
+        assert row["comparison"], f"{sid}: no comparison code"
+        assert row["allocation"], f"{sid}: no allocation code"
+        if row["design"] in REVIEW_DESIGNS:
+            assert row["allocation"] == "not_applicable", f"{sid}: review with an allocation"
+
+
+def test_derived_or_pooled_counts_only_on_reviews():
+    # A review's participant count (derived, pooled subset or all treatments) must never be
+    # added to the primary studies it includes: only reviews may carry such counts.
+    for sid, row in STUDIES.items():
+        if row["n_basis"] in {"derived", "pooled_subset", "all_treatments"}:
+            assert row["design"] in REVIEW_DESIGNS, (
+                f"{sid}: {row['n_basis']} count on a primary study"
+            )
+
+
+def test_primary_participant_total_excludes_reviews():
+    primary = {sid: r for sid, r in STUDIES.items() if r["design"] not in REVIEW_DESIGNS}
+    total = sum(_int(r["n_enrolled"]) or 0 for r in primary.values())
+    everything = sum(_int(r["n_enrolled"]) or 0 for r in STUDIES.values())
+    reviews = sum(
+        _int(r["n_enrolled"]) or 0 for r in STUDIES.values() if r["design"] in REVIEW_DESIGNS
+    )
+    assert total == everything - reviews
+    # the Pacific University review's 120 are the 60 + 60 of two included trials: counting
+    # the review with them would exceed the trials' own total
+    assert "pacificu2014" not in primary
+    assert {"chiu2011", "mauro2000", "dolor2009", "ali2021"} <= set(primary)
+
+
+def test_calderon_counts_are_explained_by_separate_columns():
+    row = STUDIES["calderonospina2020"]
+    assert (_int(row["n_studies"]), _int(row["n_studies_pooled"])) == (5, 4)
+    assert row["n_basis"] == "pooled_subset"
+
+
+def test_p_scope_is_set_on_comparisons_only():
+    for i, row in enumerate(_rows("results"), start=2):
+        if row["arm_role"] != "comparison":
+            assert not row["p_scope"], f"results.csv line {i}: p_scope on an arm row"
+
+
+def test_ali_2021_is_not_coded_as_a_between_group_benefit():
+    for row in _rows("results"):
+        if row["study_id"] == "ali2021" and row["arm_role"] == "comparison":
+            assert row["p_scope"] in {"unclear", "within_group"}
+            assert row["direction"] == ""
+    assert STUDIES["ali2021"]["allocation"] == "not_described"
+
+
+@pytest.mark.parametrize(
+    ("name", "field"),
+    [
+        ("studies", "comparison"),
+        ("studies", "allocation"),
+        ("studies", "n_basis"),
+        ("results", "comparison"),
+        ("results", "p_scope"),
+        ("reports", "report_type"),
+    ],
+)
+def test_new_coded_fields_have_labels_for_every_code(name, field):
+    spec = next(f for f in RESOURCES[name]["schema"]["fields"] if f["name"] == field)
+    assert list(spec["enumLabels"]) == spec["constraints"]["enum"]
+
+
+def test_comparison_codes_follow_the_contract_order():
+    spec = next(f for f in RESOURCES["studies"]["schema"]["fields"] if f["name"] == "comparison")
+    assert spec["constraints"]["enum"] == [
+        "b12_vs_placebo",
+        "b12_cotreatment_vs_cotreatment",
+        "bvit_nsaid_vs_nsaid",
+        "bvit_vs_placebo",
+        "route_vs_route",
+        "single_group",
+        "several",
+        "not_applicable",
+    ]

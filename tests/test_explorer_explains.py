@@ -189,3 +189,43 @@ def test_saved_cell_shows_a_short_text_not_a_widget_repr(shipped):
     bundle = explorer._repr_mimebundle_()
     assert bundle["text/plain"] == SAVED_TEXT
     assert "application/vnd.jupyter.widget-view+json" in bundle
+
+
+def test_study_table_links_are_visibly_styled(shipped):
+    from b12explore.widgets.table import _TABLE_CSS
+
+    explorer = Explorer(shipped)
+    assert '<a class="b12-link" href="http' in explorer.table.value
+    assert "a.b12-link{color:" in _TABLE_CSS and "text-decoration:underline" in _TABLE_CSS
+
+
+def test_explorer_pools_with_the_small_k_interval_and_says_so(tmp_path: Path):
+    from b12explore import summaries
+    from b12explore.widgets import _forest_inputs
+
+    studies = [study(f"t{i}", 2000 + i) for i in range(3)]
+    results = []
+    for i, (a, b) in enumerate([(30, 20), (25, 22), (40, 30)]):
+        for role, events in (("intervention", a), ("control", b)):
+            results.append(
+                result(
+                    f"t{i}_r_{role}",
+                    f"t{i}",
+                    outcome="responder",
+                    arm_role=role,
+                    events=events,
+                    total=100,
+                    value_type="not_applicable",
+                )
+            )
+    evidence = load(write_evidence(tmp_path / "ev", studies, results))
+    explorer = Explorer(evidence)
+    explorer.set_filters(outcome="responder")
+    effects, pooled = _forest_inputs(explorer.filtered, explorer.state)
+    assert pooled.ci == "hksj" and pooled.k == 3
+    z = summaries.pooled_effect(effects, ci="z")
+    assert pooled.ci_high - pooled.ci_low > z.ci_high - z.ci_low  # t(2) is wider
+    explorer.tabs.selected_index = FINDINGS
+    explorer.findings_view.value = "forest"
+    labels = [t.get_text() for t in explorer.charts["forest"].figure.axes[0].get_yticklabels()]
+    assert any("HKSJ" in label and "k = 3" in label for label in labels), labels

@@ -44,3 +44,29 @@ def test_readme_make_targets_exist() -> None:
     makefile = (REPO / "Makefile").read_text(encoding="utf-8")
     for target in re.findall(r"`make (\w+)", README):
         assert re.search(rf"^{target}:", makefile, re.M), target
+
+
+def test_make_export_works_without_activating_anything(tmp_path: Path) -> None:
+    # issue 9: the README's `python -m b12explore export` failed outside the venv; the
+    # README now says `make export ARGS=...`, which uses the project's own interpreter
+    assert 'make export ARGS="--route oral"' in README
+    out = tmp_path / "out"
+    done = subprocess.run(
+        [
+            "make",
+            "--no-print-directory",
+            "-o",
+            ".venv/.installed-lab",
+            "export",
+            f"BIN={Path(sys.executable).parent}",
+            f"OUT={out}",
+            "ARGS=--route oral --format png --jobs 1",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    names = {p.name for p in out.iterdir()}
+    assert "citations.ris" in names and any(n.endswith(".png") for n in names)

@@ -7,6 +7,7 @@ import textwrap
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
+from matplotlib.ticker import Formatter
 
 from ._inline import register_inline_display
 
@@ -16,9 +17,11 @@ EMPTY_NOTE = "no studies match"
 def new_axes(ax: Axes | None, figsize: tuple[float, float] = (10.0, 6.0)) -> Axes:
     """``ax`` itself, or the axes of a new ``Figure`` (no pyplot state)."""
     if ax is not None:
+        literal_text(ax.figure)
         return ax
     register_inline_display()  # pictures in Jupyter without %matplotlib inline
     fig = Figure(figsize=figsize, layout="constrained")
+    literal_text(fig)
     return fig.add_subplot()
 
 
@@ -109,3 +112,147 @@ def more_note(ax, left_out: int, what: str = "smaller studies") -> None:
             color="0.35",
             gid="more-note",
         )
+
+
+# --------------------------------------------------------------------------- literal text
+# Text from the data is drawn as written: never as mathtext ("Costs $5 and $10" stayed
+# italic "Costs 5and10", "$\\foo$" broke every chart), never with control characters.
+
+
+class _LiteralFigure(Figure):
+    """A Figure whose texts are literal at every draw (same name and repr as ``Figure``)."""
+
+    def draw(self, renderer):
+        # docstring inherited
+        return _draw_literal(self, super().draw, renderer)
+
+
+_LiteralFigure.__name__ = "Figure"  # repr "<Figure size ...>"; pickling uses __qualname__
+
+
+def _make_literal(fig) -> None:
+    from matplotlib.text import Text
+    from matplotlib.ticker import FixedFormatter
+
+    from ..textsafe import clean_text, has_control
+
+    for text in fig.findobj(Text):
+        text.set_parse_math(False)
+        raw = text.get_text()
+        if has_control(raw):
+            text.set_text(clean_text(raw))
+    for ax in fig.get_axes():
+        for axis in ax._axis_map.values():
+            for ticker in (axis.major, axis.minor):
+                fmt = ticker.formatter
+                if isinstance(fmt, FixedFormatter) and any(map(has_control, fmt.seq)):
+                    fmt.seq = [clean_text(s) for s in fmt.seq]
+
+
+def _draw_literal(fig, draw, renderer):
+    """Run ``draw(renderer)`` with every text of ``fig`` literal (tick labels made during
+    the draw too: ``text.parse_math`` is off for its duration)."""
+    from matplotlib import rcParams
+
+    _make_literal(fig)
+    swapped = []
+    for ax in fig.get_axes():  # tick labels are (re)made from the formatters during the draw
+        for axis in ax._axis_map.values():
+            for ticker in (axis.major, axis.minor):
+                swapped.append((ticker, ticker.formatter))
+                ticker.formatter = _CleanFormatter(ticker.formatter)
+    before = rcParams["text.parse_math"]
+    rcParams["text.parse_math"] = False
+    try:
+        return draw(renderer)
+    finally:
+        rcParams["text.parse_math"] = before
+        for ticker, formatter in swapped:
+            ticker.formatter = formatter
+
+
+class _CleanFormatter(Formatter):
+    """Wraps a tick formatter for the duration of a draw: labels without control characters."""
+
+    def __init__(self, inner):
+        self.__dict__["_inner"] = inner
+
+    def __getattr__(self, name):
+        return getattr(self.__dict__["_inner"], name)
+
+    axis = property(lambda self: self._inner.axis, lambda self, v: self._inner.set_axis(v))
+    locs = property(lambda self: self._inner.locs, lambda self, v: setattr(self._inner, "locs", v))
+
+    def set_axis(self, axis):
+        self._inner.set_axis(axis)
+
+    def set_locs(self, locs):
+        self._inner.set_locs(locs)
+
+    def format_data(self, value):
+        return self._inner.format_data(value)
+
+    def format_data_short(self, value):
+        return self._inner.format_data_short(value)
+
+    def __call__(self, x, pos=None):
+        from ..textsafe import clean_text
+
+        return clean_text(self._inner(x, pos))
+
+    def format_ticks(self, values):
+        from ..textsafe import clean_text
+
+        return [clean_text(s) for s in self._inner.format_ticks(values)]
+
+    def get_offset(self):
+        from ..textsafe import clean_text
+
+        return clean_text(self._inner.get_offset())
+
+
+def literal_text(fig):
+    """Make every text of ``fig`` draw literally, now and at every later draw.
+
+    Labels from the data (titles, tick labels, legends, notes, captions) are never read as
+    mathtext (``$...$``) and lose control characters (:func:`b12explore.textsafe.clean_text`).
+    Called by :func:`new_axes`, so every chart gets it, on its own figure or on one it was
+    given. A plain ``Figure`` is switched to a subclass (same name, repr and pickling);
+    any other figure class gets an instance-level ``draw`` wrapper.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure or SubFigure
+
+    Returns
+    -------
+    Figure
+        The root figure.
+
+    Examples
+    --------
+    >>> fig = Figure()
+    >>> ax = fig.add_subplot()
+    >>> _ = ax.set_title("Costs $5 and $10")
+    >>> fig = literal_text(fig)
+    >>> fig.canvas.draw()
+    >>> ax.title.get_parse_math(), type(fig).__name__
+    (False, 'Figure')
+    """
+    root = fig.get_figure(root=True) if hasattr(fig, "get_figure") else fig
+    if root is None:
+        root = fig
+    if getattr(root, "_b12_literal", False):
+        return root
+    if type(root) is Figure:
+        root.__class__ = _LiteralFigure
+    else:
+        original = root.draw
+
+        def draw(renderer):
+            return _draw_literal(root, original, renderer)
+
+        root.draw = draw
+    root._b12_literal = True
+    _make_literal(root)
+    return root

@@ -65,7 +65,7 @@ def route_form_chart(studies: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
                     gid="segment",
                 )
         bottom += heights
-    totals = table.groupby("route", sort=False)[["studies", "participants"]].sum()
+    totals = table.groupby("route", sort=False)[["studies", "participants"]].agg(summaries.total)
     for xi, route in zip(x, routes, strict=True):
         k, n = totals.loc[route]
         ax.text(

@@ -18,12 +18,20 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from .. import summaries
-from ..charts.findings import albatross_plot, direction_plot, forest_plot
+from ..charts.background import (
+    food_sources_chart,
+    mechanisms_chart,
+    prisma_chart,
+    risk_groups_chart,
+)
+from ..charts.findings import albatross_plot, direction_plot
+from ..charts.forest import forest_plot
 from ..charts.maps import evidence_map, risk_of_bias_chart
 from ..charts.overview import evidence_overview, slide_figure, timeline_chart
 from ..charts.routes import delivery_feature_chart, route_form_chart
 from ..charts.sample_sizes import review_size_chart, sample_size_chart
 from ..style import pretty, slide_context
+from ..summaries import background as bg
 from .deck import NativeChart
 from .render import figure_title
 from .story import data_version, labeler
@@ -146,23 +154,77 @@ def _chart_specs(evidence) -> list[tuple[str, str, Callable, Callable]]:
             lambda: summaries.risk_of_bias_table(s),
         ),
     ]
-    for row in summaries.forest_outcomes(r, s).itertuples():
-        effects = summaries.forest_table(r, s, outcome=row.outcome, measure=row.measure)
+    options = summaries.forest_outcomes(r, s)
+    repeated = options.duplicated(["outcome", "measure"], keep=False)
+    for row, twice in zip(options.itertuples(), repeated, strict=True):
+        effects = summaries.forest_table(
+            r, s, outcome=row.outcome, measure=row.measure, comparison=row.comparison
+        )
         pooled = summaries.pooled_effect(effects)
+        suffix = f"-{row.comparison}" if twice else ""
         specs.append(
             (
-                slug(f"forest-{row.outcome}-{row.measure}"),
+                slug(f"forest-{row.outcome}-{row.measure}{suffix}"),
                 f"{pretty(row.outcome)}: {row.measure} by study",
                 lambda ax, e=effects, p=pooled: forest_plot(e, pooled=p, ax=ax),
                 lambda e=effects: e,
             )
         )
+    specs.extend(_background_specs(evidence))
     return specs
+
+
+#: Sources named in the captions of the background and search charts (no study rows).
+BACKGROUND_SOURCES: dict[str, list[str]] = {
+    "background-food-mcg": ["NIH ODS Vitamin B12 fact sheet (food_sources.csv)"],
+    "background-food-dv": ["NIH ODS Vitamin B12 fact sheet (food_sources.csv)"],
+    "background-risk-groups": ["risk_groups.csv (NIH ODS, Cochrane and other reviews)"],
+    "background-mechanisms": ["mechanisms.csv (reviews, animal and observational studies)"],
+    "prisma": ["search_log.csv"],
+}
+
+
+def _background_specs(evidence) -> list[tuple[str, str, Callable, Callable]]:
+    """The seed article's background (foods, risk groups, mechanisms) and the search flow."""
+    return [
+        (
+            "background-food-mcg",
+            "Food sources of B12: micrograms per serving",
+            lambda ax: food_sources_chart(evidence, ax=ax),
+            lambda: bg.food_table(evidence),
+        ),
+        (
+            "background-food-dv",
+            "Food sources of B12: % Daily Value per serving",
+            lambda ax: food_sources_chart(evidence, measure="percent_dv", ax=ax),
+            lambda: bg.food_table(evidence),
+        ),
+        (
+            "background-risk-groups",
+            "Who is at risk of low B12, and why",
+            lambda ax: risk_groups_chart(evidence, ax=ax),
+            lambda: bg.risk_group_table(evidence),
+        ),
+        (
+            "background-mechanisms",
+            "Proposed mechanisms and their evidence",
+            lambda ax: mechanisms_chart(evidence, ax=ax),
+            lambda: bg.mechanism_table(evidence),
+        ),
+        (
+            "prisma",
+            "Search flow (PRISMA-style)",
+            lambda ax: prisma_chart(evidence, ax=ax),
+            lambda: bg.prisma_flow(evidence),
+        ),
+    ]
 
 
 def _sources(name: str, data: pd.DataFrame, studies: pd.DataFrame) -> list[str]:
     if name == "delivery-routes":
         return row_sources(data)
+    if name in BACKGROUND_SOURCES:
+        return BACKGROUND_SOURCES[name]
     if "study_id" in data:
         return _labels_of(studies, data["study_id"])
     if name in ("route-form", "evidence-map"):

@@ -23,6 +23,7 @@ from concurrent.futures import ProcessPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from ..style import MIN_SLIDE_PT, SIZES, SVG_RC
+from ..textsafe import clean_svg
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -659,7 +660,7 @@ def render_figure(
             else:
                 buf = io.BytesIO()
                 fig.savefig(buf, format=fmt, dpi=dpi, metadata=_METADATA[fmt])
-                out[fmt] = buf.getvalue()
+                out[fmt] = clean_svg(buf.getvalue()) if fmt == "svg" else buf.getvalue()
     return out
 
 

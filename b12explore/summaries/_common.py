@@ -58,8 +58,37 @@ def participants(studies: pd.DataFrame) -> pd.Series:
     return studies["n_enrolled"].astype("Int64").fillna(studies["n_analysed"].astype("Int64"))
 
 
-def primary_studies(studies: pd.DataFrame) -> pd.DataFrame:
-    """The human primary studies (see module notes).
+def total(values: Iterable) -> int:
+    """Exact sum of counts as a Python ``int``: never wraps around (missing values skipped).
+
+    numpy and pandas sum integers in int64, so two studies of ``2**62`` participants came
+    out as a negative total (issue 15). Every participant total goes through here.
+
+    Examples
+    --------
+    >>> total(pd.array([2**62, 2**62, None], dtype="Int64"))
+    9223372036854775808
+    >>> total([])
+    0
+    """
+    s = values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
+    s = s.dropna()
+    if s.empty:
+        return 0
+    if pd.api.types.is_bool_dtype(s.dtype):
+        return int(s.sum())
+    if pd.api.types.is_integer_dtype(s.dtype):
+        arr = s.to_numpy(dtype="int64")
+        big = max(abs(int(arr.max())), abs(int(arr.min())))
+        if big * len(arr) < 2**63:  # cannot wrap: sum in C
+            return int(arr.sum())
+    return sum(int(v) for v in s.to_numpy(dtype=object))
+
+
+def primary_studies(studies) -> pd.DataFrame:
+    """The human primary studies (see module notes); reviews and animal studies are left out.
+
+    ``studies`` may be the studies table or an ``Evidence`` (its ``studies`` are used).
 
     Examples
     --------
@@ -67,6 +96,8 @@ def primary_studies(studies: pd.DataFrame) -> pd.DataFrame:
     >>> primary_studies(df)["design"].tolist()
     ['rct']
     """
+    if hasattr(studies, "studies"):
+        studies = studies.studies
     return studies[_codes(studies["design"]).isin(PRIMARY_DESIGNS)]
 
 

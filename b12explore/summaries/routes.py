@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._common import _codes, _order, participants, primary_studies
+from ._common import _codes, _order, participants, primary_studies, total
 from ._demo import _demo_studies  # noqa: F401 - docstring examples
 
 
@@ -36,7 +36,7 @@ def route_form_counts(studies: pd.DataFrame) -> pd.DataFrame:
         for form in _order(frame["b12_form"], prim["b12_form"]):
             part = frame[(frame["route"] == route) & (frame["b12_form"] == form)]
             if len(part):
-                rows.append([route, form, len(part), int(part["n"].sum())])
+                rows.append([route, form, len(part), total(part["n"])])
     return pd.DataFrame(rows, columns=["route", "b12_form", "studies", "participants"])
 
 

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ._common import _codes, _labels, _order, participants, primary_studies, review_studies
+from ._common import (
+    _codes,
+    _labels,
+    _order,
+    participants,
+    primary_studies,
+    review_studies,
+    total,
+)
 from ._demo import _demo_studies  # noqa: F401 - docstring examples
 
 
@@ -92,9 +100,9 @@ def totals_by(studies: pd.DataFrame, by: str = "route") -> pd.DataFrame:
             {
                 "group": group,
                 "studies": len(part),
-                "n_enrolled": int(part["n_enrolled"].sum()),
-                "n_analysed": int(part["n_analysed"].sum()),
-                "participants": int(part["participants"].sum()),
+                "n_enrolled": total(part["n_enrolled"]),
+                "n_analysed": total(part["n_analysed"]),
+                "participants": total(part["participants"]),
                 "size_not_reported": int(part["missing"].sum()),
             }
         )

@@ -24,7 +24,12 @@ class _ControlsMixin:
 
         def multi(name: str, description: str, css: str) -> widgets.SelectMultiple:
             options = [(pretty(v), v) for v in CHOICES[name]]
-            w = widgets.SelectMultiple(options=options, rows=len(options), description=description)
+            w = widgets.SelectMultiple(
+                options=options,
+                rows=len(options),
+                description=description,
+                layout={"width": "260px"},
+            )
             return w.add_class(css)
 
         c["routes"] = multi("routes", "Route", "b12-route")
@@ -37,7 +42,7 @@ class _ControlsMixin:
             max=self._year_span[1],
             description="Years",
             continuous_update=False,
-            layout={"width": "400px"},
+            layout={"width": "340px"},
         ).add_class("b12-years")
         c["min_n"] = widgets.IntText(
             value=0, description="Min. n", continuous_update=False

@@ -10,6 +10,10 @@ import pandas as pd
 
 from .. import summaries
 
+# Small-k confidence interval of the pooled diamond: Hartung-Knapp-Sidik-Jonkman, with
+# t(k - 1) quantiles (a filtered selection rarely has more than a handful of studies).
+POOL_CI = "hksj"
+
 if TYPE_CHECKING:  # pragma: no cover
     from ..filters import FilterState
     from ..io import Evidence
@@ -58,10 +62,10 @@ def _forest_inputs(ev: Evidence, state: FilterState, full: Callable | None = Non
     outcome, measure = choice
     if full is None:
         effects = summaries.forest_table(ev.results, ev.studies, outcome=outcome, measure=measure)
-        return effects, summaries.pooled_effect(effects)
+        return effects, summaries.pooled_effect(effects, ci=POOL_CI)
     table = full(outcome, measure)
     effects = table[table["study_id"].isin(set(ev.studies["study_id"]))]
-    pooled = summaries.pooled_effect(effects)
+    pooled = summaries.pooled_effect(effects, ci=POOL_CI)
     if pooled is None:
         return effects.assign(weight=100.0 if len(effects) else np.nan), None
     weights = np.asarray(pooled.weights, dtype=float)

@@ -368,7 +368,8 @@ class Explorer(_ControlsMixin, _DetailMixin):
         return widgets.VBox(
             [
                 widgets.HTML(_PANEL_CSS),
-                widgets.HBox([left, middle, right]),
+                # wraps on narrow screens instead of cutting the years read-out off
+                widgets.HBox([left, middle, right], layout={"flex_flow": "row wrap"}),
                 toggles,
                 self.status,
                 self.message,
