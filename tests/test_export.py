@@ -109,7 +109,9 @@ def test_figure_is_left_as_it_was():
 
 
 def test_a_render_does_not_change_later_renders():
-    from b12explore.export.deck import PICTURE_INCHES
+    from b12explore.export.deck import picture_inches
+
+    PICTURE_INCHES = picture_inches()
 
     used, fresh = Figure(layout="constrained"), Figure(layout="constrained")
     for fig in (used, fresh):
@@ -223,25 +225,6 @@ def test_deck_content_reads_back(tmp_path):
     assert props.revision == 1
 
 
-def test_deck_slide_is_the_chart_png_filling_the_slide(tmp_path):
-    from b12explore.export.deck import SLIDE_EMU
-
-    charts = fake_charts(2)
-    paths = export_charts(charts, tmp_path, formats=["png"], dpi=40, deck=tmp_path / "deck")
-    prs = Presentation(str(paths[-1]))
-    for chart, slide in zip(charts, prs.slides, strict=True):
-        (pic,) = [s for s in slide.shapes if s.shape_type == 13]  # PICTURE
-        assert pic.image.blob == (tmp_path / f"{chart.name}.png").read_bytes()  # rendered once
-        assert (pic.left, pic.top, pic.width, pic.height) == (0, 0, *SLIDE_EMU)
-        title = slide.shapes.title
-        assert title.text == chart.title
-        assert title.top + title.height <= 0  # kept for the outline, above the visible slide
-    alone = Presentation(str(export_deck(charts, tmp_path / "alone", dpi=40)))
-    assert [
-        next(s.image.blob for s in sl.shapes if s.shape_type == 13) for sl in alone.slides
-    ] == [(tmp_path / f"{c.name}.png").read_bytes() for c in charts]
-
-
 def test_deck_notes_fall_back_to_labels_or_citations(tmp_path):
     chart = fake_charts(1)[0]
     with_citations = dataclasses.make_dataclass(
@@ -339,7 +322,7 @@ def test_failure_mid_write_leaves_no_partial_or_earlier_file(tmp_path, monkeypat
 
     def flaky_fsync(fd):
         calls["n"] += 1
-        if calls["n"] == 3:  # file 1: data + dir; file 2: data -> fails
+        if calls["n"] == 2:  # every file is staged (and synced) first: file 2 fails
             raise OSError(28, "No space left on device")
         return real_fsync(fd)
 
@@ -608,16 +591,16 @@ def test_export_charts_render_failure_writes_nothing(tmp_path, monkeypatch, jobs
 
 
 def test_export_charts_write_failure_removes_what_it_wrote(tmp_path, monkeypatch):
-    real = safefiles.atomic_write
+    real = safefiles._stage
     calls = {"n": 0}
 
-    def flaky(path, data, *, overwrite=False):
+    def flaky(path, data):
         calls["n"] += 1
         if calls["n"] == 6:
             raise OSError(28, "No space left on device")
-        return real(path, data, overwrite=overwrite)
+        return real(path, data)
 
-    monkeypatch.setattr(safefiles, "atomic_write", flaky)
+    monkeypatch.setattr(safefiles, "_stage", flaky)
     with pytest.raises(OSError, match="No space left"):
         export_charts(fake_charts(3), tmp_path, formats=["png"], dpi=30, deck=tmp_path / "d")
     assert list(tmp_path.iterdir()) == []

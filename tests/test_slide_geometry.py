@@ -21,7 +21,7 @@ from b12explore.export.registry import slide_charts
 from b12explore.style import MIN_SLIDE_PT
 from tests import evidence_factory as ef
 
-DPI = 40
+DPI = 100  # the dpi the layout is computed at; exports at 200 dpi keep the same geometry
 LONG = "Calderon-Ospina-Hernandez and the Multicentre Lumbar Pain Collaboration"
 
 

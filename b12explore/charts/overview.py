@@ -16,6 +16,8 @@ __all__ = ["TIMELINE_LABELLED", "evidence_overview", "slide_figure", "timeline_c
 
 #: Up to this many studies the timeline names each one; above, it counts them.
 TIMELINE_LABELLED = 12
+#: Longest study label written beside a dot (longer ones end in "…"; the CSV has them whole).
+LABEL_CHARS = 28
 
 
 def _design_order(designs) -> list:
@@ -79,7 +81,12 @@ def timeline_chart(studies: pd.DataFrame, *, labels: bool = True, ax: Axes | Non
             )
         for i, (year, _, label) in enumerate(rows):
             ax.text(
-                year + span * 0.015, i, "  " + label, va="center", ha="left", gid="study-label"
+                year + span * 0.015,
+                i,
+                "  " + (label if len(label) <= LABEL_CHARS else label[: LABEL_CHARS - 1] + "…"),
+                va="center",
+                ha="left",
+                gid="study-label",
             )
         ax.set_ylim(len(rows) - 0.5, -0.7)
         ax.set_yticks([])
@@ -150,9 +157,9 @@ def evidence_overview(evidence, *, size: str = "16:9") -> Figure:
     """
     with slide_context(size):
         fig = slide_figure(size)
-        grid = fig.add_gridspec(2, 1, height_ratios=[1.5, 1])
+        grid = fig.add_gridspec(2, 1, height_ratios=[1.8, 1])
         top_left = sample_size_chart(
-            evidence.studies, max_studies=4, ax=fig.add_subplot(grid[0, 0])
+            evidence.studies, max_studies=3, ax=fig.add_subplot(grid[0, 0])
         )
         top_right = timeline_chart(evidence.studies, labels=False, ax=fig.add_subplot(grid[1, 0]))
         for ax, title in (

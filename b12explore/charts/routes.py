@@ -112,7 +112,7 @@ def delivery_feature_chart(delivery_routes: pd.DataFrame, *, ax: Axes | None = N
     >>> from b12explore import load, charts
     >>> ax = charts.delivery_feature_chart(load().delivery_routes)
     >>> sorted({t.get_text() for t in ax.texts})
-    ['●●●', '●●○', '●○○']
+    ['●○○', '●●○', '●●●']
     """
     table = summaries.delivery_features(delivery_routes)
     ax = new_axes(ax, figsize=(13.333, 7.5))

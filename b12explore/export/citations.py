@@ -317,6 +317,7 @@ def references_for(studies: pd.DataFrame, sources: list[str] | tuple[str, ...]) 
     """References for the studies named in ``sources`` (labels or study ids), in that order.
 
     A source that matches no study is kept as it is, so nothing silently disappears.
+    Only the rows named are looked at, so this stays fast on a large table.
 
     Examples
     --------
@@ -325,8 +326,13 @@ def references_for(studies: pd.DataFrame, sources: list[str] | tuple[str, ...]) 
     >>> references_for(df, ["Mauro 2000", "Unknown 1999"])
     ['Mauro GL (2000)', 'Unknown 1999']
     """
+    wanted = {str(s) for s in sources}
+    mask = pd.Series(False, index=studies.index)
+    for field in ("study_id", "label"):
+        if field in studies:
+            mask |= studies[field].astype("string").isin(wanted).fillna(False).to_numpy()
     lookup: dict[str, pd.Series] = {}
-    for _, row in studies.iterrows():
+    for _, row in studies[mask].iterrows():
         for field in ("study_id", "label"):
             v = _value(row, field)
             if v:

@@ -176,6 +176,7 @@ def _export(evidence, filters_text, out, images, deck, args) -> int:
         written = export_view(
             evidence,
             out,
+            filters_text=filters_text,
             formats=images,
             deck=deck,
             size=args.size,

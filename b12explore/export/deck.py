@@ -27,6 +27,7 @@ from .render import SAFE_MARGIN_IN, wrap_lines
 
 __all__ = [
     "DECK_DATE",
+    "SLIDE_EMU",
     "NativeChart",
     "TextSlide",
     "deck_bytes",
@@ -43,6 +44,10 @@ TITLE_H_IN = 0.9
 CAPTION_H_IN = 0.8
 GAP_IN = 0.1
 CAPTION_LINES = 2
+#: Full references listed in one slide's notes (the citation files hold them all).
+NOTES_REFERENCES = 200
+#: PowerPoint's own slide sizes in EMU (16:9 is 13.333 x 7.5 in, 4:3 is 10 x 7.5 in).
+SLIDE_EMU = {"16:9": (12192000, 6858000), "4:3": (9144000, 6858000)}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -91,7 +96,7 @@ def picture_inches(size: str = "16:9") -> tuple[float, float]:
     Examples
     --------
     >>> picture_inches("16:9")
-    (12.533, 4.7)
+    (12.533, 4.8)
     """
     w, h = SIZES[size]
     m = SAFE_MARGIN_IN
@@ -118,14 +123,17 @@ def notes_text(chart: Any, studies: pd.DataFrame | None = None) -> str:
     """
     caption = str(getattr(chart, "caption", None) or "").strip()
     refs = getattr(chart, "citations", None)
+    more = 0
     if refs is None:
         sources = list(getattr(chart, "sources", None) or ())
+        more, sources = max(0, len(sources) - NOTES_REFERENCES), sources[:NOTES_REFERENCES]
         refs = _cit.references_for(studies, sources) if studies is not None else sources
     if not refs:
         refs = _source_urls(getattr(chart, "data", None))
     parts = [caption] if caption else []
     if refs:
-        parts.append("Sources:\n" + "\n".join(f"- {r}" for r in refs))
+        tail = f"\n… and {more:,} more: every reference is in citations.bib/.ris" if more else ""
+        parts.append("Sources:\n" + "\n".join(f"- {r}" for r in refs) + tail)
     else:
         parts.append("Sources: none listed")
     details = str(getattr(chart, "details", None) or "").strip()
@@ -335,8 +343,7 @@ def deck_bytes(
     if len(pictures) != len(items):
         raise ValueError(f"{len(items)} slides but {len(pictures)} pictures")
     prs = Presentation()
-    w, h = slide_inches(size)
-    prs.slide_width, prs.slide_height = Emu(round(w * _EMU)), Emu(round(h * _EMU))
+    prs.slide_width, prs.slide_height = (Emu(v) for v in SLIDE_EMU[size])
     for item, picture in zip(items, pictures, strict=True):
         if isinstance(item, TextSlide):
             _text_slide(prs, item, size)

@@ -34,7 +34,7 @@ from ..style import pretty, slide_context
 from ..summaries import background as bg
 from .deck import NativeChart
 from .render import figure_title
-from .story import data_version
+from .story import data_version, labeler
 
 __all__ = ["SlideChart", "caption", "chart_names", "slide_charts", "slug"]
 
@@ -75,6 +75,8 @@ class SlideChart:
 
 #: Most rows a ranked bar chart shows on a slide at 18 pt (the CSV keeps all).
 SLIDE_ROWS = 10
+#: Sources named in a caption before "and N more" (the caption is cut to 3 lines anyway).
+CAPTION_SOURCES = 30
 
 
 def slug(text: str) -> str:
@@ -260,7 +262,10 @@ def caption(sources: list[str], filters_text: str, version: str) -> str:
     >>> caption(["Chiu 2011"], "all studies", "0.1.0+ab12")
     'Sources: Chiu 2011. Filters: all studies. Data version 0.1.0+ab12.'
     """
-    src = ", ".join(sources) if sources else "none"
+    shown = list(sources[:CAPTION_SOURCES])
+    src = ", ".join(shown) if shown else "none"
+    if len(sources) > len(shown):
+        src += f" and {len(sources) - len(shown):,} more (all in the notes and the CSV)"
     return f"Sources: {src}. Filters: {filters_text}. Data version {version}."
 
 
@@ -268,7 +273,7 @@ def _ints(values: pd.Series) -> list[float]:
     return [float("nan") if pd.isna(v) else float(v) for v in values]
 
 
-def native_chart(name: str, data: pd.DataFrame) -> NativeChart | None:
+def native_chart(name: str, data: pd.DataFrame, label=None) -> NativeChart | None:
     """The numbers of a bar chart's side-car table, for a native PowerPoint chart.
 
     Examples
@@ -305,8 +310,9 @@ def native_chart(name: str, data: pd.DataFrame) -> NativeChart | None:
     )
     if name == "timeline":
         wide = wide.sort_index()
-    cats = [str(v) if name == "timeline" else pretty(v) for v in wide.index]
-    series = {pretty(c): [float(v) if not pd.isna(v) else 0.0 for v in wide[c]] for c in wide}
+    label = label or (lambda field, code: pretty(code))
+    cats = [str(v) if name == "timeline" else label(rows, v) for v in wide.index]
+    series = {label(cols, c): [float(v) if not pd.isna(v) else 0.0 for v in wide[c]] for c in wide}
     return NativeChart(cats, series, stacked=True, value_title="Studies")
 
 
@@ -420,7 +426,7 @@ def slide_charts(
                     table,
                     sources,
                     caption(sources, filters_text, version),
-                    native=native_chart(name, table),
+                    native=native_chart(name, table, labeler(evidence)),
                     details=_details(name, table),
                 )
             )

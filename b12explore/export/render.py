@@ -243,12 +243,21 @@ def _fit_one(label: str, chars: int, wrap: bool) -> str:
     return "\n".join(shorten(ln, chars) for ln in lines)
 
 
-def _legends_outside(fig: Figure, restore: _Restore) -> None:
-    """Move legends drawn inside their axes to the right of it (never over the data)."""
+def _legends_outside(fig: Figure, restore: _Restore, width_in: float) -> None:
+    """Move legends drawn inside their axes to the right of it (never over the data).
+
+    Legend entries are wrapped so that a legend takes at most about a quarter of
+    the slide's width.
+    """
     for ax in fig.axes:
         legend = ax.get_legend()
         if legend is None or not legend.get_visible() or not hasattr(legend, "_loc"):
             continue
+        for t in [*legend.get_texts(), legend.get_title()]:
+            chars = max(12, int(0.25 * width_in * 72 / (0.58 * t.get_fontsize())))
+            if any(len(line) > chars for line in t.get_text().split("\n")):
+                wrapped = "\n".join(textwrap.wrap(t.get_text(), chars, break_long_words=False))
+                restore.set(t, "get_text", "set_text", wrapped)
         if tuple(legend.get_bbox_to_anchor().bounds) != tuple(ax.bbox.bounds):
             continue  # the chart placed it itself
         old_loc = legend._loc  # matplotlib keeps no public getter for the location code
@@ -292,6 +301,26 @@ def _wrap_wide_texts(fig: Figure, renderer: Any, width_in: float, restore: _Rest
         if width > width_in:
             wrapped = wrap_lines(t.get_text(), width_in * 0.95, t.get_fontsize(), 2)
             restore.set(t, "get_text", "set_text", wrapped)
+
+
+def _notes_below_axis(fig: Figure, renderer: Any, restore: _Restore) -> None:
+    """Move notes written just under an axes (``+ N more``) below its x tick labels."""
+    for ax in fig.axes:
+        below = [
+            t
+            for t in ax.texts
+            if t.get_visible() and t.get_transform() == ax.transAxes and t.get_position()[1] < 0
+        ]
+        if not below or ax.bbox.height <= 0:
+            continue
+        axis_box = ax.xaxis.get_tightbbox(renderer)
+        if axis_box is None:
+            continue
+        for t in below:
+            x, _ = t.get_position()
+            restore.set(t, "get_verticalalignment", "set_verticalalignment", "top")
+            y = (axis_box.y0 - 4 - ax.bbox.y0) / ax.bbox.height
+            restore.set(t, "get_position", "set_position", (x, y))
 
 
 def _keep_inside(
@@ -378,7 +407,7 @@ def _thin_ticks(fig: Figure, renderer: Any, restore: _Restore) -> None:
         for axis, horizontal in ((ax.xaxis, True), (ax.yaxis, False)):
             if not isinstance(axis.get_major_formatter(), ScalarFormatter):
                 continue  # category labels are never dropped (they are fitted instead)
-            for _ in range(3):
+            for _ in range(5):
                 texts = [t for t in axis.get_majorticklabels() if t.get_text().strip()]
                 boxes = sorted(
                     (t.get_window_extent(renderer) for t in texts),
@@ -388,8 +417,9 @@ def _thin_ticks(fig: Figure, renderer: Any, restore: _Restore) -> None:
                     (a.x1 + 4 > b.x0) if horizontal else (a.y1 + 2 > b.y0)
                     for a, b in zip(boxes, boxes[1:], strict=False)
                 )
-                locs = list(axis.get_majorticklocs())
-                if not touching or len(locs) < 3:
+                lo, hi = sorted(axis.get_view_interval())
+                locs = [v for v in axis.get_majorticklocs() if lo <= v <= hi]
+                if not touching or len(locs) < 2:
                     break
                 restore.undo.append((axis.set_major_locator, axis.get_major_locator()))
                 axis.set_major_locator(FixedLocator(locs[::2]))
@@ -412,8 +442,8 @@ class Layout:
         >>> fig = Figure()
         >>> _ = fig.add_subplot().set_title("T")
         >>> with laid_out(fig, "4:3") as lay:
-        ...     [t for t, _ in lay.text_boxes()]
-        ['T']
+        ...     [t for t, _ in lay.text_boxes()][-1]
+        'T'
         """
         from matplotlib.text import Text
 
@@ -491,13 +521,15 @@ def laid_out(
     try:
         # One Agg renderer for every measurement (text sizes are cached per renderer).
         FigureCanvasAgg(fig)
+        # a fixed layout dpi: the same figure gives the same bytes whatever its own dpi
+        restore.set(fig, "get_dpi", "set_dpi", 100)
         fig.set_size_inches(size_in, forward=False)
         if not title:
             for t in _title_texts(fig):
                 restore.set(t, "get_visible", "set_visible", False)
         _enlarge_fonts(fig, restore, MIN_SLIDE_PT)
         _fit_tick_labels(fig, w - 2 * margin, restore)
-        _legends_outside(fig, restore)
+        _legends_outside(fig, restore, w - 2 * margin)
         cap_h = 0.0
         if caption:
             wrapped = wrap_lines(caption, w - 2 * margin, CAPTION_FONTSIZE, CAPTION_MAX_LINES)
@@ -515,7 +547,8 @@ def laid_out(
                 gid="slide-caption",
             )
             text.set_in_layout(False)  # it sits below the safe area of the chart
-        safe = (margin / w, (margin + cap_h) / h, 1 - margin / w, 1 - margin / h)
+        inset = margin + 0.03  # hinting at another dpi may widen text by a pixel or two
+        safe = (inset / w, (margin + cap_h) / h, 1 - inset / w, 1 - inset / h)
         renderer = fig.canvas.get_renderer()
         _wrap_wide_texts(fig, renderer, w - 2 * margin, restore)
         _keep_inside(fig, renderer, safe, restore)
@@ -530,8 +563,10 @@ def laid_out(
             fig.draw_without_rendering()  # runs the layout at this size and font
         fig.set_layout_engine("none")  # keep the positions just computed
         _keep_inside(fig, renderer, safe, restore)  # the layout may have moved a suptitle
+        _notes_below_axis(fig, renderer, restore)
         _clear_legends(fig, renderer, restore)
         _fit_axes(fig, renderer, safe)
+        _notes_below_axis(fig, renderer, restore)
         _clear_legends(fig, renderer, restore)
         _fit_axes(fig, renderer, safe)
         _thin_ticks(fig, renderer, restore)

@@ -17,7 +17,7 @@ from .. import summaries
 from ..style import pretty
 from .deck import TextSlide
 
-__all__ = ["TOPIC", "closing_slide", "data_version", "title_slide"]
+__all__ = ["TOPIC", "closing_slide", "data_version", "labeler", "title_slide"]
 
 TOPIC = "Vitamin B12 and low back pain: the evidence"
 CLOSING_TITLE = "What this evidence can and cannot tell you"
@@ -30,6 +30,21 @@ REPORTED = {
     "blinding": "blinding",
 }
 _MISSING = {"not_reported", "not_described", "unclear", ""}
+
+
+def labeler(evidence: Any):
+    """``label(field, code)``: the descriptor's display label (``evidence.vocab``).
+
+    Examples
+    --------
+    >>> from b12explore import load
+    >>> labeler(load())("design", "rct")
+    'RCT'
+    """
+    vocab = getattr(evidence, "vocab", None)
+    if vocab is not None and hasattr(vocab, "label"):
+        return vocab.label
+    return lambda field, code: pretty(code)
 
 
 def _resource_files(evidence: Any) -> list[Path]:
@@ -111,6 +126,15 @@ def _not_reported(primary: pd.DataFrame) -> str | None:
     return "Not reported by some primary studies: " + "; ".join(parts) + "."
 
 
+def _p_value_only(results: pd.DataFrame) -> int:
+    """Result rows with a p-value but no estimate, mean or event count."""
+    if results.empty or "p_value" not in results:
+        return 0
+    numbers = [c for c in ("estimate", "mean", "events") if c in results]
+    has_number = results[numbers].notna().any(axis=1) if numbers else False
+    return int((results["p_value"].notna() & ~has_number).sum())
+
+
 def _certainty_lines(evidence: Any) -> list[str]:
     get = getattr(evidence, "table", None)
     if get is None:
@@ -150,8 +174,9 @@ def closing_slide(evidence: Any) -> TextSlide:
     if primary.empty:
         lines.append("No primary study matches the filters: these slides show no trial result.")
     else:
+        label = labeler(evidence)
         designs = primary["design"].astype(str).value_counts(sort=False)
-        design_words = ", ".join(f"{k} {pretty(d)}" for d, k in designs.items() if k)
+        design_words = ", ".join(f"{k} {label('design', d)}" for d, k in designs.items() if k)
         n = int(summaries.participants(primary).sum())
         lines.append(
             f"Can tell: what {_plural(len(primary), 'primary study', 'primary studies')} "
@@ -162,14 +187,18 @@ def closing_slide(evidence: Any) -> TextSlide:
         ids = set(primary["study_id"])
         with_results = results[results["study_id"].isin(ids)] if len(results) else results
         k = with_results["study_id"].nunique() if len(with_results) else 0
+        others = "; the others report no extractable result" if k < len(primary) else ""
         lines.append(
             f"Results: {_plural(len(with_results), 'result row')} from {k} of "
-            f"{len(primary)} primary studies; the others report no extractable result."
+            f"{len(primary)} primary studies{others}."
         )
         rct = int((primary["design"].astype(str) == "rct").sum())
+        n_rct = int(summaries.participants(primary[primary["design"].astype(str) == "rct"]).sum())
+        p_only = _p_value_only(with_results)
         lines.append(
-            f"Cannot tell: a precise size of benefit — {_plural(rct, 'randomised trial')}, "
-            "few participants, and several results are p-values without an effect estimate."
+            f"Cannot tell: a precise size of effect — {_plural(rct, 'randomised trial')} "
+            f"({_plural(n_rct, 'participant')}); {p_only} of {len(with_results)} result rows "
+            "give only a p-value, with no estimate, means or counts."
         )
         missing = _not_reported(primary)
         if missing:
