@@ -21,6 +21,8 @@ _EXPORTS = {
     "FilterState": "filters",
     "apply_filters": "filters",
     "Explorer": "widgets",
+    "EntryForm": "widgets.entry",
+    "diff": "changes",
     "export_chart": "export",
     "export_deck": "export",
     "export_citations": "export",
@@ -30,6 +32,7 @@ _MODULES = {"meta", "summaries", "charts", "claims", "filters", "style"}
 
 __all__ = [
     "DataValidationError",
+    "EntryForm",
     "Evidence",
     "Explorer",
     "FilterState",
@@ -38,6 +41,7 @@ __all__ = [
     "apply_filters",
     "charts",
     "claims",
+    "diff",
     "export_chart",
     "export_charts",
     "export_citations",
@@ -51,11 +55,13 @@ __all__ = [
 
 if TYPE_CHECKING:  # pragma: no cover
     from . import charts, claims, filters, meta, style, summaries
+    from .changes import diff
     from .errors import DataValidationError, Problem
     from .export import export_chart, export_charts, export_citations, export_deck
     from .filters import FilterState, apply_filters
     from .io import Evidence, load
     from .widgets import Explorer
+    from .widgets.entry import EntryForm
 
 
 def __getattr__(name: str) -> Any:

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 __all__ = ["SUBCOMMAND_MODULES", "build_parser", "main", "run_validate"]
 
 #: Modules (relative to the package) whose ``add_parser(subparsers)`` adds a sub-command.
-SUBCOMMAND_MODULES: tuple[str, ...] = (".export.cli",)
+SUBCOMMAND_MODULES: tuple[str, ...] = (".export.cli", ".cli_living")
 
 
 def build_parser() -> argparse.ArgumentParser:

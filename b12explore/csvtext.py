@@ -23,6 +23,8 @@ import io
 import numpy as np
 import pandas as pd
 
+from .fields import FORMULA_START
+
 __all__ = ["CONTROL", "FIELD_LIMIT", "CsvBroken", "Records", "split_fast", "split_rows"]
 
 #: Control characters refused in text cells (tab, LF and CR are allowed).
@@ -43,8 +45,8 @@ class CsvBroken(Exception):
 class Records:
     """A CSV file split into cells.
 
-    ``columns[i]`` holds the cells of header column ``i`` for the kept records as
-    ``(codes, uniques)`` (``pd.factorize``), in file order; ``lines`` their first
+    ``columns[i]`` holds the cells of header column ``i`` for the kept records (an
+    object array of text, in file order); ``lines`` their first
     physical lines; ``broken`` the records with the wrong number of fields as
     ``(first line, last line, cells)``. ``header`` is ``None`` for an empty file.
     """
@@ -55,22 +57,16 @@ class Records:
     columns: list[tuple[np.ndarray, np.ndarray]]
     broken: list[tuple[int, int, list[str]]]
     control: bool  # the text holds control characters
+    formula: bool = True  # the text holds a character a formula-like cell starts with
 
 
 def _blank(row: list[str]) -> bool:
     return not "".join(row).strip()
 
 
-def _factorized(values, keep=None) -> tuple[np.ndarray, np.ndarray]:
-    codes, uniques = pd.factorize(np.asarray(values, dtype=object))
-    if keep is not None:
-        codes = codes[keep]
-    return codes, np.asarray(uniques, dtype=object)
-
-
 def _empty(header, header_line, control, broken=()) -> Records:
     width = len(header or [])
-    none = (np.zeros(0, np.intp), np.zeros(0, object))
+    none = np.zeros(0, object)
     return Records(
         header, header_line, np.zeros(0, np.int64), [none] * width, list(broken), control
     )
@@ -114,7 +110,7 @@ def split_rows(text: str, delimiter: str = ",", quotechar: str = '"') -> Records
             rows.append(row)
     if header is None or not rows:
         return _empty(header, header_line, control, broken)
-    cols = [_factorized(col) for col in zip(*rows, strict=True)]
+    cols = [np.asarray(col, dtype=object) for col in zip(*rows, strict=True)]
     return Records(header, header_line, np.asarray(lines, np.int64), cols, broken, control)
 
 
@@ -164,7 +160,8 @@ def split_fast(data: bytes, delimiter: str = ",", quotechar: str = '"') -> Recor
     cr = np.flatnonzero(arr == 13)
     if len(cr):
         lone = cr[(cr == n - 1) | (arr[np.minimum(cr + 1, n - 1)] != 10)]
-        terms = np.union1d(terms, lone)
+        if len(lone):
+            terms = np.sort(np.concatenate([terms, lone]))
     ends = terms[np.searchsorted(q, terms) % 2 == 0] if len(q) else terms
     starts = np.concatenate([[0], ends + 1])
     ends = np.concatenate([ends, [n]])
@@ -210,23 +207,21 @@ def split_fast(data: bytes, delimiter: str = ",", quotechar: str = '"') -> Recor
     wide = fields <= width
     if len(frame) != int(wide.sum()):
         return None
-    keep = (fields == width)[wide]
+    keep = fields == width
     keep[0] = False  # the header
+    # blank rows (every cell empty or spaces): only records made of delimiters, quotes,
+    # ASCII spaces or non-ASCII bytes can be; the csv module decides for those few
+    solid = np.ones(256, bool)
+    solid[list(b" \t\r\n\x0b\x0c\x1c\x1d\x1e\x1f\x85") + [db, qb]] = False
+    solid[0x80:] = False
+    maybe = keep & ~np.logical_or.reduceat(solid[arr], starts)
+    for i in np.flatnonzero(maybe):
+        chunk = body[starts[i] : ends[i]].decode("utf-8")
+        keep[i] = not _blank(
+            next(csv.reader(io.StringIO(chunk, newline=""), delimiter=delimiter), [])
+        )
     header = list(frame.iloc[0]) if len(frame) else []
-    lines = first[wide][keep]
-    cols = [_factorized(frame[c].to_numpy(), keep) for c in frame.columns]
-    del frame
-    blank = np.flatnonzero(np.ones(len(lines), bool))
-    for codes, uniques in cols:  # rows whose every cell is empty or spaces
-        if not len(blank):
-            break
-        sub = codes[blank]
-        used = np.flatnonzero(np.bincount(sub, minlength=len(uniques)))
-        empty = np.zeros(len(uniques), bool)
-        empty[used] = [not u.strip() for u in uniques[used]]
-        blank = blank[empty[sub]]
-    if len(blank):
-        blank = np.isin(np.arange(len(lines)), blank)
-        cols = [(codes[~blank], uniques) for codes, uniques in cols]
-        lines = lines[~blank]
-    return Records(header, int(first[0]), lines.astype(np.int64), cols, broken, False)
+    lines = first[keep]
+    cols = [frame[c].to_numpy(dtype=object)[keep[wide]] for c in frame.columns]
+    formula = any(c.encode() in body for c in FORMULA_START)
+    return Records(header, int(first[0]), lines.astype(np.int64), cols, broken, False, formula)

@@ -34,6 +34,7 @@ __all__ = [
     "coerce",
     "describe_field",
     "dtype_of",
+    "factorize",
     "suggest",
     "type_column",
 ]
@@ -263,6 +264,52 @@ def empty_column(field: dict[str, Any], n: int) -> pd.api.extensions.ExtensionAr
     return pd.array([None] * n, dtype=dtype_of(field))
 
 
+def _statuses(field, texts: list[str], missing: set[str], control: bool):
+    """``cell_status`` of many stripped texts (the same rules; text fields in bulk)."""
+    n = len(texts)
+    if not _is_text(field):
+        parse = cell_parser(field)
+        status = np.zeros(n, np.int8)
+        values: list[Any] = [None] * n
+        for i, text in enumerate(texts):
+            status[i], values[i] = cell_status(field, parse, text, missing, control)
+        return status, values
+    if missing == {""}:
+        gone = np.asarray(texts, dtype=object) == "" if n else np.zeros(0, bool)
+    else:
+        gone = np.fromiter((t in missing for t in texts), bool, n)
+    bad = np.zeros(n, bool)
+    if control:
+        bad |= np.fromiter((_CONTROL.search(t) is not None for t in texts), bool, n)
+    pattern = _constraints(field).get("pattern")
+    if pattern is not None:
+        rx = re.compile(pattern)
+        bad |= np.fromiter((m is None for m in map(rx.fullmatch, texts)), bool, n)
+    status = np.where(gone, MISSING, np.where(bad, BAD, OK)).astype(np.int8)
+    return status, texts
+
+
+def factorize(values: np.ndarray, field: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+    """``(codes, uniques)`` of a column of text cells, for converting each distinct cell
+    once. Free text, and columns of mostly distinct values (ids, titles), are not hashed:
+    each cell is its own entry (cheaper than hashing it).
+
+    Examples
+    --------
+    >>> codes, uniques = factorize(np.array(["a", "b", "a"], object), {"type": "integer"})
+    >>> codes.tolist(), uniques.tolist()
+    ([0, 1, 0], ['a', 'b'])
+    """
+    values = np.asarray(values, dtype=object)
+    sample = values[:2000]
+    if (_is_text(field) and "pattern" not in _constraints(field)) or (
+        len(sample) >= 1000 and len(pd.unique(sample)) > 0.5 * len(sample)
+    ):
+        return np.arange(len(values)), values
+    codes, uniques = pd.factorize(values)
+    return codes, np.asarray(uniques, dtype=object)
+
+
 def type_column(
     codes: np.ndarray,
     uniques: np.ndarray,
@@ -277,18 +324,13 @@ def type_column(
 
     Examples
     --------
-    >>> codes, uniques = pd.factorize(np.array([" 3", "x", " 3", ""], dtype=object))
+    >>> codes, uniques = factorize(np.array([" 3", "x", " 3", ""], object), {"type": "integer"})
     >>> typed, status, _ = type_column(codes, uniques, {"type": "integer"}, {""})
-    >>> list(typed), status.tolist()
-    [3, <NA>, 3, <NA>], [0, 2, 0, 1]
+    >>> typed.tolist(), status.tolist()
+    ([3, <NA>, 3, <NA>], [0, 2, 0, 1])
     """
-    parse = cell_parser(field)
-    stripped = [u.strip() for u in uniques]
-    n = len(stripped)
-    status = np.zeros(n, np.int8)
-    values: list[Any] = [None] * n
-    for i, text in enumerate(stripped):
-        status[i], values[i] = cell_status(field, parse, text, missing, control)
+    stripped = list(map(str.strip, uniques))
+    status, values = _statuses(field, stripped, missing, control)
     dtype = dtype_of(field)
     cell_status_ = status[codes]
     good = status == OK
@@ -297,7 +339,8 @@ def type_column(
         cat = np.array([index[v] if ok else -1 for v, ok in zip(values, good, strict=True)])
         typed = pd.Categorical.from_codes(cat.astype(np.int64)[codes], dtype=dtype)
     elif dtype == "str":
-        text = np.array([v if ok else None for v, ok in zip(values, good, strict=True)], object)
+        text = np.asarray(stripped, dtype=object).copy() if len(stripped) else np.zeros(0, object)
+        text[~good] = None
         typed = pd.array(text[codes], dtype="str")
     elif dtype == "float64":
         num = np.array([v if ok else np.nan for v, ok in zip(values, good, strict=True)], float)
@@ -332,7 +375,7 @@ def coerce(raw: pd.DataFrame, fields: list[dict[str, Any]]) -> pd.DataFrame:
             out[name] = pd.Series(empty_column(field, len(raw)), index=raw.index)
             continue
         text = raw[name].astype("object").where(raw[name].notna(), "").astype(str)
-        codes, uniques = pd.factorize(text.to_numpy(dtype=object))
-        typed, _, _ = type_column(codes, np.asarray(uniques, object), field, {""})
+        codes, uniques = factorize(text.to_numpy(dtype=object), field)
+        typed, _, _ = type_column(codes, uniques, field, {""})
         out[name] = pd.Series(typed, index=raw.index)
     return pd.DataFrame(out, index=raw.index)

@@ -80,6 +80,17 @@ OUTCOMES = (
     "other",
 )
 WITH_WITHOUT = ("any", "with", "without")
+COMPARISONS = (
+    "b12_vs_placebo",
+    "b12_cotreatment_vs_cotreatment",
+    "bvit_nsaid_vs_nsaid",
+    "bvit_vs_placebo",
+    "route_vs_route",
+    "single_group",
+    "several",
+    "not_applicable",
+)
+CERTAINTY = ("high", "moderate", "low", "very_low")
 
 #: Allowed values per enumerated filter field.
 CHOICES: dict[str, tuple[str, ...]] = {
@@ -91,9 +102,11 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "outcome": OUTCOMES,
     "other_b_vitamins": WITH_WITHOUT,
     "co_interventions": WITH_WITHOUT,
+    "comparisons": COMPARISONS,
+    "certainty": CERTAINTY,
 }
 
-_MULTI = ("routes", "forms", "designs", "risk_of_bias")
+_MULTI = ("routes", "forms", "designs", "risk_of_bias")  # plain column filters
 _COLUMN = {"routes": "route", "forms": "b12_form", "designs": "design"}
 _COLUMN["risk_of_bias"] = "risk_of_bias"
 
@@ -117,6 +130,11 @@ class FilterState:
         An outcome code (``results.outcome``); ``None`` means any.
     text : str
         Words to find in titles and labels (case-insensitive).
+    comparisons : tuple of str
+        Allowed ``comparison`` codes (what was compared); empty means any.
+    certainty : tuple of str
+        Keep studies behind at least one GRADE rating of these levels (``high``,
+        ``moderate``, ``low``, ``very_low``; see ``summaries.certainty_table``).
 
     Examples
     --------
@@ -137,6 +155,8 @@ class FilterState:
     outcome: str | None = None
     risk_of_bias: tuple[str, ...] = ()
     text: str = ""
+    comparisons: tuple[str, ...] = ()
+    certainty: tuple[str, ...] = ()
 
     @classmethod
     def from_values(cls, **values: Any) -> FilterState:
@@ -162,7 +182,7 @@ class FilterState:
         ...
         TypeError: unknown filter 'route'; valid filters: routes, forms, designs, \
 year_range, min_n, deficiency_required, other_b_vitamins, co_interventions, outcome, \
-risk_of_bias, text
+risk_of_bias, text, comparisons, certainty
         """
         return cls().replace(**values)
 
@@ -286,6 +306,8 @@ _CLEAN = {
     "other_b_vitamins": _clean_with,
     "co_interventions": _clean_with,
     "text": _clean_text,
+    "comparisons": _clean_multi,
+    "certainty": _clean_multi,
 }
 
 
@@ -319,7 +341,24 @@ def _study_mask(studies: pd.DataFrame, results: pd.DataFrame, state: FilterState
         keep &= _outcome_mask(studies, results, state.outcome)
     if state.text:
         keep &= _text_mask(studies, state.text)
+    if state.comparisons:
+        if "comparison" in studies:
+            keep &= _in(studies["comparison"], state.comparisons)
+        else:
+            keep &= False
     return keep
+
+
+def _certainty_mask(evidence: Evidence, studies: pd.DataFrame, levels: tuple[str, ...]):
+    """Studies named by a certainty row whose computed level is in ``levels``."""
+    from .summaries.certainty import certainty_table
+
+    table = certainty_table(evidence)
+    ids: set[str] = set()
+    if len(table):
+        for text in table.loc[table["computed"].isin(levels), "study_ids"]:
+            ids |= {t.strip() for t in str(text).split(";")}
+    return _in(studies["study_id"], ids)
 
 
 def _co_mask(column: pd.Series, wanted_with: bool):
@@ -364,6 +403,8 @@ def kept_study_ids(evidence: Evidence, state: FilterState) -> list[str]:
     True
     """
     mask = _study_mask(evidence.studies, evidence.results, state)
+    if state.certainty:
+        mask &= _certainty_mask(evidence, evidence.studies, state.certainty)
     return evidence.studies.loc[mask, "study_id"].astype("object").tolist()
 
 
@@ -395,6 +436,8 @@ def apply_filters(evidence: Evidence, state: FilterState) -> Evidence:
         return evidence
     studies = evidence.studies
     mask = _study_mask(studies, evidence.results, state)
+    if state.certainty:
+        mask &= _certainty_mask(evidence, studies, state.certainty)
     kept = studies.loc[mask]
     ids = set(kept["study_id"].astype("object"))
     results = evidence.results
@@ -456,4 +499,8 @@ def describe(state: FilterState) -> str:
         parts.append(f"risk of bias: {_words(state.risk_of_bias)}")
     if state.text:
         parts.append(f'text: "{state.text}"')
+    if state.comparisons:
+        parts.append(f"comparison: {_words(state.comparisons)}")
+    if state.certainty:
+        parts.append(f"certainty: {_words(state.certainty)}")
     return "; ".join(parts) if parts else "all studies"

@@ -167,15 +167,16 @@ def rule_arm_sizes(tables: dict[str, Table]) -> Iterator[Problem]:
     keys = [
         k for k in ("study_id", "outcome", "outcome_label", "timepoint", "value_type") if k in arms
     ]
-    arms = arms[keys].astype("object").fillna("").assign(_size=size, _line=arms.index)
+    arms = arms[keys].assign(_size=size, _line=arms.index)
     arms = arms[arms["_size"].notna().to_numpy()]
     if arms.empty:
         return
-    enrolled = dict(zip(studies["study_id"], _floats(studies, "n_enrolled"), strict=True))
-    groups = arms.groupby(keys, sort=False, observed=True)
+    enrolled = pd.Series(_floats(studies, "n_enrolled").to_numpy(), index=studies["study_id"])
+    enrolled = enrolled[~enrolled.index.duplicated(keep="last")]
+    groups = arms.groupby(keys, sort=False, observed=True, dropna=False)
     total = groups["_size"].transform("sum")
     count = groups["_size"].transform("size")
-    limit = arms["study_id"].map(lambda s: enrolled.get(s, np.nan)).astype("float64")
+    limit = arms["study_id"].map(enrolled).astype("float64")
     flagged = arms.assign(_group=groups.ngroup())[((count > 1) & (total > limit)).to_numpy()]
     for _, group in flagged.groupby("_group", sort=False):
         sid = group["study_id"].iloc[0]

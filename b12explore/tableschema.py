@@ -27,6 +27,7 @@ reference the tests compare against). Both give the same problems in the same or
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -288,7 +289,7 @@ class TableReader:
             if name not in columns:
                 typed[name] = F.empty_column(field, len(index))
                 continue
-            codes, uniques = records.columns[columns[name]]
+            codes, uniques = F.factorize(records.columns[columns[name]], field)
             out, status, stripped = F.type_column(
                 codes, uniques, field, self.missing, records.control
             )
@@ -296,7 +297,7 @@ class TableReader:
             checks.append((pos, name, field, codes, status, stripped))
         if self.fast:
             for check in checks:
-                self._check_column(records.lines, *check)
+                self._check_column(records.lines, records.formula, *check)
         else:
             self._check_rows(records.lines, checks)
         return pd.DataFrame(typed, index=index)
@@ -311,7 +312,7 @@ class TableReader:
         value, expected, message = found
         self.log.add(Problem(self.file, int(line), name, value, expected, message))
 
-    def _check_column(self, lines, pos, name, field, codes, status, stripped) -> None:
+    def _check_column(self, lines, formula, pos, name, field, codes, status, stripped) -> None:
         bad = status == F.BAD
         if self._required(name, field):
             bad |= status == F.MISSING
@@ -320,8 +321,9 @@ class TableReader:
         for i in where[:room]:
             self._problem(lines[i], name, field, stripped[codes[i]])
         self.log.count(self.file, name, len(where) - room)
-        if F._is_text(field):
-            flag = np.fromiter((t[:1] in F.FORMULA_START for t in stripped), bool, len(stripped))
+        if F._is_text(field) and formula:
+            starts = map(str.startswith, stripped, itertools.repeat(F.FORMULA_START))
+            flag = np.fromiter(starts, bool, len(stripped))
             for i in np.flatnonzero(flag[codes] & (status == F.OK)):
                 self.formula.append((self.name, int(lines[i]), name, stripped[codes[i]], pos))
 
@@ -429,14 +431,18 @@ def check_foreign_keys(tables: dict[str, Table], name: str, res: dict, log: Prob
             continue
         sub = table.frame[cols].astype("object")
         sub = sub[sub.notna().all(axis=1)]
-        known = pd.MultiIndex.from_frame(target.frame[ref_cols].astype("object").dropna())
-        dangling = sub[~pd.MultiIndex.from_frame(sub).isin(known)] if len(sub) else sub
+        ref = target.frame[ref_cols].astype("object").dropna()
+        if len(cols) == 1:
+            dangling = sub[~sub.iloc[:, 0].isin(ref.iloc[:, 0]).to_numpy()]
+        else:
+            known = pd.MultiIndex.from_frame(ref)
+            dangling = sub[~pd.MultiIndex.from_frame(sub).isin(known)] if len(sub) else sub
         if dangling.empty:
             continue
         unread = _unread_keys(target, ref_cols)
         column = ", ".join(cols)
         skipped: dict[int, list[int]] = {}
-        choices = [str(k[0]) for k in known] if len(cols) == 1 else []
+        choices = [str(v) for v in ref.iloc[:, 0]] if len(cols) == 1 else []
         expected = f"a {', '.join(ref_cols)} listed in {target.file}"
         for line, values in zip(
             dangling.index, dangling.itertuples(index=False, name=None), strict=True

@@ -177,6 +177,8 @@ def test_direction_plot_markers(ev):
 
 
 def test_albatross_positions_and_bounds(ev):
+    # coded between-group tests (an uncoded p_scope is "unclear" and drawn apart)
+    ev = ev.replace(results=ev.results.assign(p_scope="between_group"))
     ax = charts.albatross_plot(ev.results, ev.studies)
     table = summaries.pvalue_table(ev.results, ev.studies)
     exact_benefit = collection(ax, "p-exact-benefit")
@@ -239,7 +241,7 @@ def test_forest_plot_ratio_axis_and_markers():
     assert ticklabels(ax)[-1] == "Pooled (k = 3)"
     right = ticklabels(ax.figure.axes[-1])  # the estimate column (twin axes)
     assert right[0] == "0.80 [0.60, 1.05]  50%"
-    assert right[-1] == "0.85 [0.70, 1.03]\nprediction 0.50 to 1.40"
+    assert right[-1] == "0.85 [0.70, 1.03]; prediction 0.50 to 1.40"
     # Gamma's CI (0.01) runs past the left limit: an arrow
     arrows = [line for line in ax.lines if line.get_gid() == "ci-arrow-left"]
     assert len(arrows) == 1 and arrows[0].get_xdata()[0] == pytest.approx(0.1)
@@ -256,11 +258,13 @@ def test_forest_plot_pooled_label_counts_the_pooled_studies():
 
 
 def test_forest_plot_favours_follow_direction():
-    ax = charts.forest_plot(_effects())
+    ax = charts.forest_plot(_effects(comparison="b12_vs_placebo"))
     assert texts(ax, "favours-left") == ["← favours B12"]
-    ax = charts.forest_plot(_effects(lower_is_better=False))
-    assert texts(ax, "favours-left") == ["← favours control"]
+    ax = charts.forest_plot(_effects(lower_is_better=False, comparison="b12_vs_placebo"))
+    assert texts(ax, "favours-left") == ["← favours placebo"]
     assert texts(ax, "favours-right") == ["favours B12 →"]
+    ax = charts.forest_plot(_effects())  # comparison unknown: generic arm names, never "B12"
+    assert texts(ax, "favours-left") == ["← favours intervention"]
 
 
 def test_forest_plot_difference_measure_linear():

@@ -6,19 +6,23 @@ returns the ``Axes``. An empty selection gives an ``Axes`` with a "no studies
 match" note. Numbers come from :mod:`b12explore.summaries`.
 
 Modules: ``sample_sizes`` (sample sizes, reviews), ``routes`` (route x form,
-delivery-route matrix), ``findings`` (direction, albatross, forest), ``maps``
-(evidence map, risk of bias), ``background`` (foods, risk groups, mechanisms, search
-flow), ``overview`` (timeline, overview slide). The slide
-chart list (``SlideChart``, ``slide_charts``, ``chart_names``) lives in
-:mod:`b12explore.export.registry` and is reachable here too.
+delivery-route matrix), ``findings`` (direction, albatross), ``forest`` (forest
+plot), ``maps`` (evidence map, risk of bias), ``bias`` (RoB by domain: traffic
+lights, summary bars), ``certainty`` (GRADE summary of findings, synthesis slides),
+``background`` (foods, risk groups, mechanisms, search flow), ``overview`` (timeline,
+overview slide). The slide chart list (``SlideChart``, ``slide_charts``,
+``chart_names``) lives in :mod:`b12explore.export.registry` and is reachable here too.
 """
 
 from __future__ import annotations
 
 from ._base import EMPTY_NOTE
 from .background import food_sources_chart, mechanisms_chart, prisma_chart, risk_groups_chart
+from .bias import risk_of_bias_summary_chart, traffic_light_plot
+from .certainty import certainty_chart
 from .claims import VERDICT_COLORS, claim_verdict_chart
-from .findings import DIRECTION_MARKERS, albatross_plot, direction_plot, forest_plot
+from .findings import DIRECTION_MARKERS, albatross_plot, direction_plot
+from .forest import forest_plot
 from .maps import evidence_map, risk_of_bias_chart
 from .overview import evidence_overview, timeline_chart
 from .routes import delivery_feature_chart, route_form_chart
@@ -32,6 +36,7 @@ __all__ = [
     "SlideChart",
     "VERDICT_COLORS",
     "albatross_plot",
+    "certainty_chart",
     "chart_names",
     "claim_verdict_chart",
     "delivery_feature_chart",
@@ -45,10 +50,12 @@ __all__ = [
     "review_size_chart",
     "risk_groups_chart",
     "risk_of_bias_chart",
+    "risk_of_bias_summary_chart",
     "route_form_chart",
     "sample_size_chart",
     "slide_charts",
     "timeline_chart",
+    "traffic_light_plot",
 ]
 
 

@@ -1,4 +1,4 @@
-"""Findings: effect-direction plot, albatross plot and forest plot."""
+"""Findings: effect-direction plot and albatross plot (the forest plot is in ``forest``)."""
 
 from __future__ import annotations
 
@@ -8,24 +8,16 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
-from matplotlib.patches import Polygon
 from matplotlib.ticker import FixedLocator, NullFormatter, NullLocator
 
 from .. import summaries
 from ..style import FINDING_COLORS, GREY, RISK_OF_BIAS_COLORS, color_for, pretty
 from ._base import empty, largest_studies, more_note, new_axes, patches, wrap
+from .forest import MEASURE_NAMES, forest_plot  # noqa: F401 - importable from here too
 
 #: Marker per direction (SWiM effect-direction plot): ▲ benefit, ◆ no difference
 #: (mixed: hollow ◆), ▼ harm.
 DIRECTION_MARKERS = {"benefit": "^", "no_difference": "D", "mixed": "D", "harm": "v"}
-MEASURE_NAMES = {
-    "MD": "Mean difference (B12 − control)",
-    "SMD": "Standardised mean difference (Hedges g)",
-    "RD": "Risk difference (B12 − control)",
-    "RR": "Risk ratio (B12 / control)",
-    "OR": "Odds ratio (B12 / control)",
-    "HR": "Hazard ratio (B12 / control)",
-}
 
 
 def _outcome_order(table: pd.DataFrame, results: pd.DataFrame) -> list[str]:
@@ -54,23 +46,29 @@ def _size_examples(largest: float) -> list[float]:
 
 
 def direction_plot(
-    studies: pd.DataFrame,
-    results: pd.DataFrame,
+    studies,
+    results: pd.DataFrame | None = None,
     *,
     max_studies: int = 30,
     ax: Axes | None = None,
 ) -> Axes:
     """SWiM effect-direction plot: one marker per study and outcome.
 
-    ▲ benefit of B12, ◆ no difference (hollow ◆: mixed), ▼ harm; marker area is
-    proportional to the study's participants and its colour is the study's risk
-    of bias. Data: :func:`b12explore.summaries.direction_table`.
+    ▲ benefit of the intervention, ◆ no difference (hollow ◆: mixed), ▼ harm;
+    marker area is proportional to the study's participants and its colour is the
+    study's risk of bias (with an ``Evidence``: the overall RoB 2 / ROBINS-I
+    judgement computed from the domain tables; else the studies table's code).
+    Primary studies only (reviews are never rows). A dagger (†) marks a direction
+    that rests only on within-group or unclear tests
+    (``p_scope``), not on a comparison between groups. Data:
+    :func:`b12explore.summaries.direction_table`.
 
     Parameters
     ----------
-    studies, results : DataFrame
-        The studies and results tables (results of studies not in ``studies`` are
-        ignored, so a filter on studies applies).
+    studies : Evidence or DataFrame
+        An ``Evidence``, or the studies table (then ``results`` is required;
+        results of studies not in ``studies`` are ignored, so a filter applies).
+    results : DataFrame, optional
     max_studies : int
         Draw at most this many studies (those with most participants).
     ax : Axes, optional
@@ -85,7 +83,18 @@ def direction_plot(
     >>> ev = load()
     >>> ax = charts.direction_plot(ev.studies, ev.results)
     """
+    appraised = {}
+    if results is None:
+        evidence = studies
+        studies, results = evidence.studies, evidence.results
+        overall = summaries.risk_of_bias_overall(evidence)
+        appraised = dict(zip(overall["study_id"], overall["computed"], strict=True))
     table = summaries.direction_table(studies, results)
+    if appraised and len(table):
+        # per-domain appraisal (RoB 2 / ROBINS-I) replaces the studies table's single code
+        table = table.assign(
+            risk_of_bias=table["study_id"].map(appraised).fillna(table["risk_of_bias"])
+        )
     ax = new_axes(ax)
     title = "Direction of effect by study and outcome"
     if table.empty:
@@ -101,7 +110,7 @@ def direction_plot(
         part = table[table["direction"] == direction]
         if part.empty:
             continue
-        colors = [color_for("risk_of_bias", r) for r in part["risk_of_bias"]]
+        colors = [_rob_colour(r) for r in part["risk_of_bias"]]
         hollow = direction == "mixed"
         ax.scatter(
             part["outcome"].map(xpos),
@@ -114,6 +123,16 @@ def direction_plot(
             gid=f"direction-{direction}",
             label=pretty(direction),
             zorder=3,
+        )
+    flagged = table[~table["between_group"].astype(bool)]
+    for row in flagged.itertuples():
+        ax.annotate(
+            "†",
+            (xpos[row.outcome], ypos[row.label]),
+            xytext=(11, 7),
+            textcoords="offset points",
+            fontweight="bold",
+            gid="scope-flag",
         )
     ax.set_xticks(range(len(outcomes)), [wrap(pretty(o), 12) for o in outcomes])
     ax.set_yticks(range(len(labels)), labels)
@@ -128,8 +147,10 @@ def direction_plot(
         Line2D([], [], marker="D", ls="", mfc="white", mec="black", mew=2, ms=10, label="mixed"),
         Line2D([], [], marker="v", ls="", color="black", ms=12, label="harm"),
     ]
-    present = [r for r in RISK_OF_BIAS_COLORS if r in set(table["risk_of_bias"])]
-    handles += patches([(f"RoB: {pretty(r)}", RISK_OF_BIAS_COLORS[r]) for r in present])
+    if len(flagged):
+        handles.append(Line2D([], [], ls="", label="† within-group or unclear test only"))
+    present = list(dict.fromkeys(table["risk_of_bias"]))
+    handles += patches([(f"RoB: {_rob_name(r)}", _rob_colour(r)) for r in present])
     for value in _size_examples(largest):
         size = math.sqrt(_marker_area(pd.Series([value]), largest)[0])
         handles.append(
@@ -149,7 +170,7 @@ def direction_plot(
 
 
 def albatross_plot(
-    results: pd.DataFrame, studies: pd.DataFrame, *, ax: Axes | None = None
+    results, studies: pd.DataFrame | None = None, *, ax: Axes | None = None
 ) -> Axes:
     """Albatross plot: reported two-sided p-values against sample size.
 
@@ -158,12 +179,17 @@ def albatross_plot(
     harm; the y axis is the sample size (log). A p-value reported as a bound
     ("p < 0.05") is drawn as an outward-pointing triangle (the true p lies further
     out); exact p-values are circles. Results with no difference or mixed
-    direction have no known side and are drawn hollow on the right. Data:
+    direction have no known side and are drawn hollow on the right. A p-value
+    whose test is within a group or unclear (``p_scope``) is not a comparison
+    between groups: it is drawn as a hollow grey square, never like a
+    between-group p-value. Primary studies only. Data:
     :func:`b12explore.summaries.pvalue_table`.
 
     Parameters
     ----------
-    results, studies : DataFrame
+    results : Evidence or DataFrame
+        An ``Evidence``, or the results table (then ``studies`` is required).
+    studies : DataFrame, optional
     ax : Axes, optional
 
     Returns
@@ -176,14 +202,31 @@ def albatross_plot(
     >>> ev = load()
     >>> ax = charts.albatross_plot(ev.results, ev.studies)
     """
+    if studies is None:
+        results, studies = results.results, results.studies
     table = summaries.pvalue_table(results, studies)
     table = table[table["n"].notna()]
     ax = new_axes(ax)
     title = "Reported p-values against sample size"
     if table.empty:
         return empty(ax, title)
-    for (bound, side, known), part in table.groupby(
-        [table["p_operator"] == "<", "side", "side_known"], sort=True
+    between = (table["p_scope"] == "between_group").to_numpy()
+    other = table[~between]
+    if len(other):
+        ax.scatter(
+            other["position"],
+            other["n"].astype(float),
+            s=200,
+            marker="s",
+            c="white",
+            edgecolors=GREY,
+            linewidths=2.2,
+            linestyle="--",
+            zorder=3,
+            gid="p-not-between-group",
+        )
+    for (bound, side, known), part in table[between].groupby(
+        [table.loc[between, "p_operator"] == "<", "side", "side_known"], sort=True
     ):
         marker = (">" if side > 0 else "<") if bound else "o"
         colors = [color_for("direction", d) for d in part["direction"]]
@@ -213,10 +256,14 @@ def albatross_plot(
     ax.set_yscale("log")
     ymin, ymax = table["n"].astype(float).min(), table["n"].astype(float).max()
     ax.set_ylim(ymin / 1.8, ymax * 1.8)
+    ax.yaxis.set_major_locator(FixedLocator(_n_ticks(ymin / 1.8, ymax * 1.8)))
     ax.yaxis.set_major_formatter(lambda v, _: f"{v:,.0f}")
+    ax.yaxis.set_minor_locator(NullLocator())
     ax.yaxis.set_minor_formatter(NullFormatter())
     ax.set_ylabel("Participants (n)")
-    ax.set_xlabel("Two-sided p-value\n← harm (B12 worse)          benefit (B12 better) →")
+    comps = set(table["comparison"].dropna())
+    treat, _ = summaries.arms_for(next(iter(comps)) if len(comps) == 1 else None)
+    ax.set_xlabel(f"Two-sided p-value\n← harm ({treat} worse)          benefit ({treat} better) →")
     ax.set_title(title, loc="left")
     benefit, unknown = FINDING_COLORS["benefit"], FINDING_COLORS["no_difference"]
     handles = [
@@ -225,8 +272,39 @@ def albatross_plot(
         _point_key("o", "white", unknown, "no difference / mixed (side unknown)", mew=2.5),
         Line2D([], [], color=GREY, ls="--", label="p = 0.05"),
     ]
+    if len(other):
+        handles.append(
+            _point_key(
+                "s", "white", GREY, "within-group or unclear test (not between groups)", mew=2.2
+            )
+        )
     ax.legend(handles=handles, loc="upper left", frameon=False)
     return ax
+
+
+def _n_ticks(low: float, high: float) -> list[float]:
+    """At least two readable tick values (1, 2, 5 x 10^k) inside [low, high] (log axis)."""
+    nice = [m * 10.0**e for e in range(0, 8) for m in (1, 2, 5)]
+    inside = [v for v in nice if low <= v <= high]
+    if len(inside) >= 2:
+        return inside if len(inside) <= 8 else inside[:: -(-len(inside) // 8)]
+    mid = math.sqrt(low * high)
+    return sorted({float(f"{low * 1.15:.2g}"), float(f"{mid:.2g}"), float(f"{high / 1.15:.2g}")})
+
+
+def _rob_colour(code: str) -> str:
+    """Colour of a risk-of-bias code: the studies table's codes, else RoB 2/ROBINS-I's."""
+    if code in RISK_OF_BIAS_COLORS:
+        return RISK_OF_BIAS_COLORS[code]
+    from .bias import JUDGEMENT_STYLE
+
+    return JUDGEMENT_STYLE[code][0] if code in JUDGEMENT_STYLE else color_for("risk_of_bias", code)
+
+
+def _rob_name(code: str) -> str:
+    from .bias import JUDGEMENT_STYLE
+
+    return JUDGEMENT_STYLE[code][2].lower() if code in JUDGEMENT_STYLE else pretty(code)
 
 
 def _point_key(marker: str, face: str, edge: str, label: str, **kw) -> Line2D:
@@ -261,256 +339,3 @@ def _label_points(ax: Axes, table: pd.DataFrame, limit: int = 20) -> None:
             va="top" if near else "bottom",
             gid="point-label",
         )
-
-
-# ----------------------------------------------------------------------------- forest
-def forest_plot(
-    effects: pd.DataFrame,
-    *,
-    pooled=None,
-    measure: str | None = None,
-    xlim: tuple[float, float] | None = None,
-    ax: Axes | None = None,
-) -> Axes:
-    """Forest plot of per-study effects with an optional pooled diamond.
-
-    Squares are scaled by weight, lines are 95% CIs (an arrow marks a CI that
-    runs past the axis), the diamond is the pooled estimate and its CI, and the
-    thick line through it the prediction interval. Ratio measures use a log axis
-    labelled with real values. "Favours B12 / favours control" follow the
-    outcome's ``lower_is_better``.
-
-    Parameters
-    ----------
-    effects : DataFrame
-        From :func:`b12explore.summaries.forest_table`: ``label, estimate,
-        ci_low, ci_high`` (natural scale), ``weight`` (percent), ``measure``,
-        ``lower_is_better``.
-    pooled : PoolResult, optional
-        From :func:`b12explore.summaries.pooled_effect` (``estimate, ci_low,
-        ci_high, pi_low, pi_high`` on the analysis scale: log for ratios).
-    measure : str, optional
-        Overrides ``effects["measure"]``.
-    xlim : (float, float), optional
-        Axis limits on the natural scale; CIs beyond them get arrows.
-    ax : Axes, optional
-
-    Returns
-    -------
-    Axes
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> from b12explore import charts
-    >>> eff = pd.DataFrame({"label": ["A", "B"], "estimate": [0.8, 1.1],
-    ...     "ci_low": [0.6, 0.7], "ci_high": [1.05, 1.7], "weight": [60.0, 40.0],
-    ...     "measure": "RR", "lower_is_better": True})
-    >>> ax = charts.forest_plot(eff)
-    >>> ax.get_xscale()
-    'log'
-    """
-    ax = new_axes(ax)
-    if effects is None or len(effects) == 0:
-        return empty(ax, "Forest plot")
-    measure = measure or str(effects["measure"].iloc[0])
-    ratio = measure in summaries.RATIO_MEASURES
-    k = len(effects)
-    y = np.arange(k, dtype=float)
-    est = effects["estimate"].to_numpy(float)
-    lo = effects["ci_low"].to_numpy(float)
-    hi = effects["ci_high"].to_numpy(float)
-    pool = _pooled_natural(pooled, ratio)
-    left, right = xlim if xlim is not None else _limits(est, lo, hi, pool, ratio)
-    null = 1.0 if ratio else 0.0
-    ax.axvline(null, color="black", lw=1, zorder=1)
-    ax.hlines(
-        y,
-        np.clip(lo, left, right),
-        np.clip(hi, left, right),
-        color="black",
-        lw=2,
-        zorder=2,
-        gid="ci",
-    )
-    _arrows(ax, y, lo, hi, left, right)
-    weight = effects["weight"].to_numpy(float) if "weight" in effects else np.full(k, 100 / k)
-    weight = np.where(np.isnan(weight), 100 / k, weight)
-    area = 40 + 560 * weight / max(weight.max(), 1e-9)
-    ax.scatter(est, y, s=area, marker="s", color="black", zorder=3, gid="study-markers")
-    labels = list(effects["label"])
-    right_text = [
-        f"{_fmt(e)} [{_fmt(a)}, {_fmt(b)}]  {w:.0f}%"
-        for e, a, b, w in zip(est, lo, hi, weight, strict=True)
-    ]
-    if pool is not None:
-        yp = k + 0.5
-        _diamond(ax, pool, yp, left, right)
-        y = np.append(y, yp)
-        method = getattr(pooled, "method", None)
-        pooled_k = getattr(pooled, "k", k)  # the studies pooled, which may be more than shown
-        interval = ", HKSJ" if getattr(pooled, "ci", None) == "hksj" else ""
-        labels.append(f"Pooled{', ' + method if method else ''}{interval} (k = {pooled_k:,})")
-        text = f"{_fmt(pool['estimate'])} [{_fmt(pool['ci_low'])}, {_fmt(pool['ci_high'])}]"
-        if np.isfinite(pool["pi_low"]) and np.isfinite(pool["pi_high"]):
-            text += f"\nprediction {_fmt(pool['pi_low'])} to {_fmt(pool['pi_high'])}"
-        right_text.append(text)
-    if ratio:
-        _log_axis(ax, left, right)
-    ax.set_xlim(left, right)
-    top = -1.6
-    ax.set_ylim((y.max() if len(y) else 0) + 0.8, top)
-    ax.set_yticks(y, labels)
-    ax.tick_params(axis="y", length=0)
-    twin = ax.twinx()
-    twin.set_ylim(ax.get_ylim())
-    twin.set_yticks(y, right_text)
-    twin.tick_params(axis="y", length=0)
-    twin.spines[["top", "right", "left"]].set_visible(False)
-    ax.spines[["top", "right", "left"]].set_visible(False)
-    _favours(ax, effects)
-    ax.set_xlabel(MEASURE_NAMES.get(measure, measure) + (" — log scale" if ratio else ""))
-    outcome = effects["outcome"].iloc[0] if "outcome" in effects else None
-    name = MEASURE_NAMES.get(measure, measure).split(" (")[0].lower()
-    ax.set_title(f"{pretty(outcome)}: {name}" if outcome is not None else name, loc="left")
-    twin.text(
-        1.01,
-        -1.0,
-        "Estimate [95% CI]  Weight",
-        transform=twin.get_yaxis_transform(),
-        ha="left",
-        va="center",
-        fontweight="bold",
-        gid="column-header",
-    )
-    return ax
-
-
-def _fmt(v: float) -> str:
-    return "–" if v is None or np.isnan(v) else f"{v:.2f}".replace("-", "−")
-
-
-def _pooled_natural(pooled, ratio: bool) -> dict | None:
-    if pooled is None:
-        return None
-    back = math.exp if ratio else float
-    out = {}
-    for key in ("estimate", "ci_low", "ci_high", "pi_low", "pi_high"):
-        v = getattr(pooled, key, None)
-        out[key] = back(v) if v is not None and np.isfinite(v) else float("nan")
-    return out
-
-
-def _limits(est, lo, hi, pool, ratio) -> tuple[float, float]:
-    """Axis limits: all estimates, the null and the pooled CI, plus CIs up to a cap."""
-    tr = np.log if ratio else (lambda v: np.asarray(v, float))
-    core = list(tr(est)) + [0.0]
-    if pool is not None:
-        core += [tr(pool["ci_low"]), tr(pool["ci_high"])]
-    core = np.asarray(core, float)
-    core = core[np.isfinite(core)]
-    c_lo, c_hi = core.min(), core.max()
-    width = max(c_hi - c_lo, 0.2 if ratio else 0.1 * max(abs(c_lo), abs(c_hi), 1.0))
-    ends = np.concatenate([tr(lo), tr(hi)])
-    ends = ends[np.isfinite(ends)]
-    a = max(min(ends.min(initial=c_lo), c_lo), c_lo - 1.5 * width)
-    b = min(max(ends.max(initial=c_hi), c_hi), c_hi + 1.5 * width)
-    pad = 0.06 * (b - a)
-    a, b = a - pad, b + pad
-    return (math.exp(a), math.exp(b)) if ratio else (a, b)
-
-
-def _arrows(ax: Axes, y, lo, hi, left, right) -> None:
-    """Arrow heads where a CI runs past the axis limits."""
-    past_left = lo < left
-    past_right = hi > right
-    if past_left.any():
-        ax.plot(
-            np.full(past_left.sum(), left),
-            y[past_left],
-            ls="",
-            marker="<",
-            ms=12,
-            color="black",
-            clip_on=False,
-            gid="ci-arrow-left",
-            zorder=4,
-        )
-    if past_right.any():
-        ax.plot(
-            np.full(past_right.sum(), right),
-            y[past_right],
-            ls="",
-            marker=">",
-            ms=12,
-            color="black",
-            clip_on=False,
-            gid="ci-arrow-right",
-            zorder=4,
-        )
-
-
-def _diamond(ax: Axes, pool: dict, yp: float, left: float, right: float) -> None:
-    pi_lo, pi_hi = pool["pi_low"], pool["pi_high"]
-    if np.isfinite(pi_lo) and np.isfinite(pi_hi):
-        ax.hlines(
-            yp,
-            max(pi_lo, left),
-            min(pi_hi, right),
-            color=GREY,
-            lw=6,
-            zorder=2,
-            gid="prediction-interval",
-        )
-        _arrows(ax, np.array([yp]), np.array([pi_lo]), np.array([pi_hi]), left, right)
-    e, a, b = pool["estimate"], pool["ci_low"], pool["ci_high"]
-    ax.add_patch(
-        Polygon(
-            [(a, yp), (e, yp - 0.35), (b, yp), (e, yp + 0.35)],
-            closed=True,
-            facecolor="black",
-            zorder=3,
-            gid="pooled",
-        )
-    )
-
-
-def _log_axis(ax: Axes, left: float, right: float) -> None:
-    """Log x axis with real-value tick labels (0.5, 1, 2 ...), no minor labels."""
-    ax.set_xscale("log")
-    for nice in (
-        [0.01, 0.1, 1, 10, 100],
-        [0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20],
-        [0.25, 0.5, 1, 2, 4],
-        [0.5, 0.67, 0.8, 1, 1.25, 1.5, 2],
-        [0.8, 0.9, 1, 1.1, 1.25],
-    ):
-        ticks = [t for t in nice if left <= t <= right]
-        if len(ticks) >= 4 or nice[-1] == 1.25:
-            break
-    ax.xaxis.set_major_locator(FixedLocator(ticks))
-    ax.xaxis.set_major_formatter(lambda v, _: f"{v:g}")
-    ax.xaxis.set_minor_locator(NullLocator())
-    ax.xaxis.set_minor_formatter(NullFormatter())
-
-
-def _favours(ax: Axes, effects: pd.DataFrame) -> None:
-    """'favours B12' on the side where B12 is better, from ``lower_is_better``."""
-    lib = effects["lower_is_better"].dropna() if "lower_is_better" in effects else []
-    if len(lib):
-        lower_better = bool(pd.Series(lib).astype(bool).mode().iloc[0])
-        left_text, right_text = (
-            ("← favours B12", "favours control →")
-            if lower_better
-            else ("← favours control", "favours B12 →")
-        )
-    else:
-        left_text, right_text = ("← lower with B12", "higher with B12 →")
-    kw = {
-        "va": "center",
-        "color": "0.2",
-        "fontweight": "bold",
-        "transform": ax.get_yaxis_transform(),
-    }
-    ax.text(0.01, -1.0, left_text, ha="left", gid="favours-left", **kw)
-    ax.text(0.99, -1.0, right_text, ha="right", gid="favours-right", **kw)

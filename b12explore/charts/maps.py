@@ -5,11 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.patches import Rectangle
+from matplotlib.patches import Patch, Rectangle
 
 from .. import summaries
 from ..style import (
     FINDING_COLORS,
+    GREY,
     RISK_OF_BIAS_COLORS,
     RISK_OF_BIAS_SYMBOLS,
     color_for,
@@ -20,18 +21,28 @@ from ._base import empty, largest_studies, more_note, new_axes, patches, wrap
 
 
 def evidence_map(
-    studies: pd.DataFrame, results: pd.DataFrame | None = None, *, ax: Axes | None = None
+    studies,
+    results: pd.DataFrame | None = None,
+    *,
+    comparison: str | None = None,
+    ax: Axes | None = None,
 ) -> Axes:
     """Route x outcome matrix: studies and participants per cell, coloured by finding.
 
-    Data: :func:`b12explore.summaries.evidence_map_table` (primary studies; a
-    cell's colour is its predominant finding).
+    A cell's colour is the predominant finding of its studies' *result rows* for
+    that outcome (primary studies only). A study that lists the outcome without an
+    extracted result is counted as "reported, no result extracted": a cell with
+    only such studies is white with grey hatching, never coloured as a finding.
+    Data: :func:`b12explore.summaries.evidence_map_table`.
 
     Parameters
     ----------
-    studies : DataFrame
+    studies : Evidence or DataFrame
+        An ``Evidence``, or the studies table.
     results : DataFrame, optional
-        When given, per-outcome directions refine each study's overall finding.
+        The results table (taken from the ``Evidence`` when one is given).
+    comparison : str, optional
+        Only this comparison code (see ``datapackage.json``).
     ax : Axes, optional
 
     Returns
@@ -44,9 +55,13 @@ def evidence_map(
     >>> ev = load()
     >>> ax = charts.evidence_map(ev.studies, ev.results)
     """
-    table = summaries.evidence_map_table(studies, results)
+    if hasattr(studies, "studies"):
+        studies, results = studies.studies, studies.results if results is None else results
+    table = summaries.evidence_map_table(studies, results, comparison=comparison)
     ax = new_axes(ax)
     title = "Evidence map: route × outcome"
+    if comparison is not None:
+        title += f" ({pretty(comparison)})"
     if table.empty:
         return empty(ax, title)
     routes = list(dict.fromkeys(table["route"]))
@@ -54,28 +69,51 @@ def evidence_map(
     if results is not None and isinstance(results["outcome"].dtype, pd.CategoricalDtype):
         cats = [str(c) for c in results["outcome"].cat.categories]
         outcomes = [o for o in cats if o in outcomes] + [o for o in outcomes if o not in cats]
+    no_result = summaries.NO_RESULT
     for row in table.itertuples():
         i, j = routes.index(row.route), outcomes.index(row.outcome)
+        empty_cell = row.finding == no_result
         ax.add_patch(
             Rectangle(
                 (j, i),
                 1,
                 1,
-                facecolor=tint(color_for("finding", row.finding), 0.35),
+                facecolor="white" if empty_cell else tint(color_for("finding", row.finding), 0.35),
                 edgecolor="white",
+                hatch="///" if empty_cell else None,
                 linewidth=3,
                 gid=f"cell-{row.route}-{row.outcome}",
             )
         )
+        if empty_cell:
+            ax.add_patch(
+                Rectangle(
+                    (j + 0.04, i + 0.04),
+                    0.92,
+                    0.92,
+                    fill=False,
+                    edgecolor=GREY,
+                    linewidth=1,
+                    zorder=2,
+                )
+            )
         k = row.studies
+        size = summaries.format_count(row.participants)
+        text = f"{k} {'study' if k == 1 else 'studies'}\nn = {size}"
+        if row.no_result and not empty_cell:
+            text += f"\n({row.no_result} without result)"
+        elif empty_cell:
+            text += "\nno result extracted"
         ax.text(
             j + 0.5,
             i + 0.5,
-            f"{k} {'study' if k == 1 else 'studies'}\n"
-            f"n = {summaries.format_count(row.participants)}",
+            text,
             ha="center",
             va="center",
             gid="cell-text",
+            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1}
+            if empty_cell
+            else None,
         )
     ax.set_xlim(0, len(outcomes))
     ax.set_ylim(len(routes), 0)
@@ -86,9 +124,19 @@ def evidence_map(
         spine.set_visible(False)
     ax.set_title(title, loc="left")
     present = [f for f in FINDING_COLORS if f in set(table["finding"])]
+    handles = patches([(pretty(f), tint(FINDING_COLORS[f], 0.35)) for f in present])
+    if no_result in set(table["finding"]) or table["no_result"].gt(0).any():
+        handles.append(
+            Patch(
+                facecolor="white",
+                edgecolor=GREY,
+                hatch="///",
+                label="Reported, no result extracted",
+            )
+        )
     ax.legend(
-        handles=patches([(pretty(f), tint(FINDING_COLORS[f], 0.35)) for f in present]),
-        title="Predominant finding",
+        handles=handles,
+        title="Finding from result rows",
         loc="upper left",
         bbox_to_anchor=(1.01, 1),
         frameon=False,

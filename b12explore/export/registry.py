@@ -24,7 +24,8 @@ from ..charts.background import (
     prisma_chart,
     risk_groups_chart,
 )
-from ..charts.findings import albatross_plot, direction_plot, forest_plot
+from ..charts.findings import albatross_plot, direction_plot
+from ..charts.forest import forest_plot
 from ..charts.maps import evidence_map, risk_of_bias_chart
 from ..charts.overview import evidence_overview, slide_figure, timeline_chart
 from ..charts.routes import delivery_feature_chart, route_form_chart
@@ -151,12 +152,17 @@ def _chart_specs(evidence) -> list[tuple[str, str, Callable, Callable]]:
             lambda: summaries.risk_of_bias_table(s),
         ),
     ]
-    for row in summaries.forest_outcomes(r, s).itertuples():
-        effects = summaries.forest_table(r, s, outcome=row.outcome, measure=row.measure)
+    options = summaries.forest_outcomes(r, s)
+    repeated = options.duplicated(["outcome", "measure"], keep=False)
+    for row, twice in zip(options.itertuples(), repeated, strict=True):
+        effects = summaries.forest_table(
+            r, s, outcome=row.outcome, measure=row.measure, comparison=row.comparison
+        )
         pooled = summaries.pooled_effect(effects)
+        suffix = f"-{row.comparison}" if twice else ""
         specs.append(
             (
-                slug(f"forest-{row.outcome}-{row.measure}"),
+                slug(f"forest-{row.outcome}-{row.measure}{suffix}"),
                 f"{pretty(row.outcome)}: {row.measure} by study",
                 lambda ax, e=effects, p=pooled: forest_plot(e, pooled=p, ax=ax),
                 lambda e=effects: e,

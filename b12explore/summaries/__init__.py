@@ -20,8 +20,12 @@ Conventions
 Modules: ``_common`` (constants, participants, primary/review studies, labels,
 counts), ``sizes`` (sample sizes, totals, reviews), ``routes`` (route x form,
 delivery features), ``findings`` (directions, p-values, forest effects, pooling),
-``overview`` (evidence map, timeline, risk of bias, study table), ``_demo`` (the
-frames the docstring examples use). Every name is importable from here.
+``overview`` (evidence map, timeline, risk of bias, study table), ``reviews``
+(reviews apart from primary studies, optional tables, review inclusions),
+``comparisons`` (what was compared, arm names, favours-labels), ``bias`` (RoB 2,
+ROBINS-I, AMSTAR 2 by domain), ``certainty`` (GRADE, summary of findings, claims,
+clinician questions), ``_demo`` (the frames the docstring examples use). Every
+name is importable from here.
 """
 
 from __future__ import annotations
@@ -47,7 +51,30 @@ from ._demo import _demo as _demo
 from ._demo import _demo_results as _demo_results
 from ._demo import _demo_studies as _demo_studies
 from ._demo import _schema_fields as _schema_fields
+from .bias import (
+    overall_mismatches,
+    risk_of_bias_domains,
+    risk_of_bias_overall,
+    risk_of_bias_summary,
+)
+from .certainty import (
+    CERTAINTY_SYMBOLS,
+    certainty_by_study,
+    certainty_table,
+    claims_certainty,
+    clinical_questions,
+    summary_of_findings,
+    summary_of_findings_styled,
+)
+from .comparisons import (
+    COMPARISON_ARMS,
+    arms_for,
+    favours_labels,
+    result_comparisons,
+    study_comparisons,
+)
 from .findings import (
+    P_SCOPES,
     RATIO_MEASURES,
     direction_table,
     forest_outcomes,
@@ -60,6 +87,8 @@ from .findings import _cells as _cells
 from .findings import _reported as _reported
 from .overview import (
     BLINDING_JUDGEMENT,
+    NO_RESULT,
+    enrolled_text,
     evidence_map_table,
     risk_of_bias_table,
     study_table,
@@ -67,11 +96,35 @@ from .overview import (
 )
 from .overview import _predominant_by as _predominant_by
 from .overview import _study_outcomes as _study_outcomes
+from .reviews import is_review, optional_table, review_inclusions, review_label
 from .routes import delivery_features, route_form_counts
 from .sizes import review_sizes, sample_sizes, totals_by
 
 __all__ = [
     "BLINDING_JUDGEMENT",
+    "CERTAINTY_SYMBOLS",
+    "COMPARISON_ARMS",
+    "NO_RESULT",
+    "P_SCOPES",
+    "arms_for",
+    "certainty_by_study",
+    "certainty_table",
+    "claims_certainty",
+    "clinical_questions",
+    "enrolled_text",
+    "favours_labels",
+    "is_review",
+    "optional_table",
+    "overall_mismatches",
+    "result_comparisons",
+    "review_inclusions",
+    "review_label",
+    "risk_of_bias_domains",
+    "risk_of_bias_overall",
+    "risk_of_bias_summary",
+    "study_comparisons",
+    "summary_of_findings",
+    "summary_of_findings_styled",
     "NOT_REPORTED",
     "PRIMARY_DESIGNS",
     "RATIO_MEASURES",

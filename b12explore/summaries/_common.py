@@ -85,8 +85,10 @@ def total(values: Iterable) -> int:
     return sum(int(v) for v in s.to_numpy(dtype=object))
 
 
-def primary_studies(studies: pd.DataFrame) -> pd.DataFrame:
-    """The human primary studies (see module notes).
+def primary_studies(studies) -> pd.DataFrame:
+    """The human primary studies (see module notes); reviews and animal studies are left out.
+
+    ``studies`` may be the studies table or an ``Evidence`` (its ``studies`` are used).
 
     Examples
     --------
@@ -94,6 +96,8 @@ def primary_studies(studies: pd.DataFrame) -> pd.DataFrame:
     >>> primary_studies(df)["design"].tolist()
     ['rct']
     """
+    if hasattr(studies, "studies"):
+        studies = studies.studies
     return studies[_codes(studies["design"]).isin(PRIMARY_DESIGNS)]
 
 

@@ -5,10 +5,21 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._common import _by_id, _codes, _in_studies, _labels, _order, participants
+from ._common import _by_id, _codes, _in_studies, _labels, _order, participants, primary_studies
 from ._demo import _demo_results, _demo_studies  # noqa: F401 - docstring examples
+from .comparisons import arms_for, result_comparisons
+from .reviews import is_review, review_label
 
 RATIO_MEASURES = ("RR", "OR", "HR")
+#: p-value scopes; a result whose scope is not coded counts as ``unclear``.
+P_SCOPES = ("between_group", "within_group", "unclear")
+
+
+def _p_scope(res: pd.DataFrame) -> pd.Series:
+    """``p_scope`` of each result row; missing or absent -> ``unclear``."""
+    if "p_scope" not in res:
+        return pd.Series("unclear", index=res.index, dtype=object)
+    return _codes(res["p_scope"]).fillna("unclear").astype(object)
 
 
 def direction_table(studies: pd.DataFrame, results: pd.DataFrame) -> pd.DataFrame:
@@ -17,11 +28,16 @@ def direction_table(studies: pd.DataFrame, results: pd.DataFrame) -> pd.DataFram
     A study with several comparisons for one outcome (time points, scales) gets
     their common direction, or ``mixed`` when they disagree.
 
+    Only primary studies are rows (reviews never are). ``between_group`` is True
+    when at least one of the rows is a between-group test (``p_scope``); a
+    direction resting only on within-group or unclear tests is False.
+
     Returns
     -------
     DataFrame
-        ``study_id, label, year, outcome, direction, comparisons, n, risk_of_bias``
-        ordered by year then label, outcomes in schema order.
+        ``study_id, label, year, outcome, direction, comparisons, n, risk_of_bias,
+        comparison, between_group`` ordered by year then label, outcomes in schema
+        order.
 
     Examples
     --------
@@ -29,7 +45,8 @@ def direction_table(studies: pd.DataFrame, results: pd.DataFrame) -> pd.DataFram
     [['A 2000', 'no_difference'], ['B 2011', 'benefit']]
     """
     cols = ["study_id", "label", "year", "outcome", "direction", "comparisons", "n"]
-    cols += ["risk_of_bias"]
+    cols += ["risk_of_bias", "comparison", "between_group"]
+    studies = primary_studies(studies)
     res = _in_studies(results, studies)
     res = res[res["direction"].notna()]
     if res.empty:
@@ -39,10 +56,14 @@ def direction_table(studies: pd.DataFrame, results: pd.DataFrame) -> pd.DataFram
             "study_id": res["study_id"].to_numpy(),
             "outcome": _codes(res["outcome"]).to_numpy(),
             "direction": _codes(res["direction"]).to_numpy(),
+            "comparison": result_comparisons(res, studies).to_numpy(),
+            "between": (_p_scope(res) == "between_group").to_numpy(),
         }
     )
-    g = flat.groupby(["study_id", "outcome"], sort=False)["direction"]
-    out = g.agg(["first", "nunique", "size"]).reset_index()
+    g = flat.groupby(["study_id", "outcome"], sort=False)
+    out = g["direction"].agg(["first", "nunique", "size"]).reset_index()
+    out["comparison"] = g["comparison"].first().to_numpy()
+    out["between_group"] = g["between"].any().to_numpy()
     out["direction"] = out["first"].where(out["nunique"] == 1, "mixed")
     out["comparisons"] = out["size"].astype(int)
     out["label"] = out["study_id"].map(_labels(studies))
@@ -64,11 +85,15 @@ def pvalue_table(results: pd.DataFrame, studies: pd.DataFrame) -> pd.DataFrame:
     the +1 side. ``position`` is ``side * -log10(p)``; ``n`` is the comparison's
     own ``n`` when given, else the study's participants.
 
+    Only primary studies' results are rows. ``p_scope`` says whether the test
+    compares the groups (``between_group``), changes within a group
+    (``within_group``) or cannot be told (``unclear``, also when not coded).
+
     Returns
     -------
     DataFrame
         ``result_id, study_id, label, outcome, p_value, p_operator, direction,
-        n, side, side_known, position``.
+        n, side, side_known, position, p_scope, comparison``.
 
     Examples
     --------
@@ -77,7 +102,8 @@ def pvalue_table(results: pd.DataFrame, studies: pd.DataFrame) -> pd.DataFrame:
     [['B 2011', 0.01, 1]]
     """
     cols = ["result_id", "study_id", "label", "outcome", "p_value", "p_operator"]
-    cols += ["direction", "n", "side", "side_known", "position"]
+    cols += ["direction", "n", "side", "side_known", "position", "p_scope", "comparison"]
+    studies = primary_studies(studies)
     res = _in_studies(results, studies)
     res = res[res["p_value"].notna() & res["direction"].notna()]
     if res.empty:
@@ -100,6 +126,8 @@ def pvalue_table(results: pd.DataFrame, studies: pd.DataFrame) -> pd.DataFrame:
             "side": side,
             "side_known": direction.isin(["benefit", "harm"]),
             "position": side * -np.log10(p),
+            "p_scope": _p_scope(res),
+            "comparison": result_comparisons(res, studies),
         }
     )
     return out.reset_index(drop=True)[cols]
@@ -188,15 +216,23 @@ def _reported(res: pd.DataFrame, measure: str) -> pd.DataFrame:
 
 
 def forest_table(
-    data, studies: pd.DataFrame | None = None, *, outcome: str, measure: str = "MD"
+    data,
+    studies: pd.DataFrame | None = None,
+    *,
+    outcome: str,
+    measure: str = "MD",
+    comparison: str | None = None,
+    reviews: bool = True,
 ) -> pd.DataFrame:
-    """Per-study effects for one outcome, ready for a forest plot.
+    """Per-study effects for one outcome (and comparison), ready for a forest plot.
 
-    Effects come from arm data (intervention vs control at each study's last
-    reported time point) through :func:`b12explore.meta.effect_sizes`, or, for a
-    study without usable arm data, from a reported estimate of the same
+    Effects of primary studies come from arm data (intervention vs control at each
+    study's last reported time point) through :func:`b12explore.meta.effect_sizes`,
+    or, for a study without usable arm data, from a reported estimate of the same
     ``measure`` with its 95% CI. Weights (percent) come from
-    :func:`b12explore.meta.pool` (REML).
+    :func:`b12explore.meta.pool` (REML) over the primary studies only. A review's
+    own reported estimate is a separate row (``kind = "review"``, label "Reported
+    by ...", no weight) and is never pooled with the studies.
 
     Parameters
     ----------
@@ -209,29 +245,101 @@ def forest_table(
         Outcome code, e.g. ``"vas"``.
     measure : {"MD", "SMD", "RR", "OR", "RD"}
         Effect measure; ratios are analysed on the log scale.
+    comparison : str, optional
+        Keep only results of this comparison code (``None``: all).
+    reviews : bool
+        Add the reviews' own reported estimates as ``kind = "review"`` rows.
 
     Returns
     -------
     DataFrame
         ``study_id, label, timepoint, source, n, yi, vi, estimate, ci_low,
-        ci_high, weight, measure, outcome, lower_is_better``; ``estimate`` and the
-        CI are on the natural scale (ratios exponentiated). Empty when no study
-        has a computable effect.
+        ci_high, weight, measure, outcome, lower_is_better, kind, comparison,
+        intervention, control``; ``estimate`` and the CI are on the natural scale
+        (ratios exponentiated). Empty when no row has a computable effect.
 
     Examples
     --------
     >>> t = forest_table(_demo_results(), _demo_studies(), outcome="vas", measure="MD")
-    >>> t[["label", "estimate"]].values.tolist()
-    [['B 2011', -2.0]]
+    >>> t[["label", "estimate", "kind"]].values.tolist()
+    [['B 2011', -2.0, 'study']]
     """
     if studies is None:
         data, studies = data.results, data.studies
     cols = ["study_id", "label", "timepoint", "source", "n", "yi", "vi", "estimate"]
     cols += ["ci_low", "ci_high", "weight", "measure", "outcome", "lower_is_better"]
+    cols += ["kind", "comparison", "intervention", "control"]
     res = _in_studies(data, studies)
-    res = res[_codes(res["outcome"]) == outcome]
+    res = res[(_codes(res["outcome"]) == outcome).to_numpy()]
+    comp = result_comparisons(res, studies)
+    if comparison is not None:
+        res, comp = res[(comp == comparison).to_numpy()], comp[(comp == comparison).to_numpy()]
     if res.empty:
         return pd.DataFrame(columns=cols)
+    review_ids = set(studies.loc[is_review(studies).to_numpy(), "study_id"])
+    in_review = res["study_id"].isin(review_ids).to_numpy()
+    parts = []
+    prim = _study_effects(res[~in_review], measure)
+    if not prim.empty:
+        prim["kind"] = "study"
+        parts.append(prim)
+    if reviews and measure != "SMD" and in_review.any():
+        rev = _reported(res[in_review], measure)
+        if not rev.empty:
+            rev["source"] = "reported by the review"
+            rev["kind"] = "review"
+            parts.append(rev)
+    if not parts:
+        return pd.DataFrame(columns=cols)
+    out = pd.concat(parts, ignore_index=True)
+    out = out[np.isfinite(out["yi"].astype(float)) & (out["vi"].astype(float) > 0)]
+    if out.empty:
+        return pd.DataFrame(columns=cols)
+    ratio = measure in RATIO_MEASURES
+    se = np.sqrt(out["vi"].astype(float))
+    z = 1.959963984540054
+    back = np.exp if ratio else (lambda x: x)
+    out["estimate"] = back(out["yi"].astype(float))
+    out["ci_low"] = back(out["yi"] - z * se)
+    out["ci_high"] = back(out["yi"] + z * se)
+    study = (out["kind"] == "study").to_numpy()
+    out["weight"] = np.nan
+    if study.any():
+        from .. import meta
+
+        pooled = meta.pool(
+            out.loc[study, "yi"].to_numpy(float), out.loc[study, "vi"].to_numpy(float)
+        )
+        w = np.asarray(pooled.weights, dtype=float)
+        out.loc[study, "weight"] = 100 * w / w.sum() if w.sum() > 0 else np.nan
+    labels = _labels(studies)
+    out["label"] = [
+        labels.get(sid, sid) if kind == "study" else review_label(studies, sid)
+        for sid, kind in zip(out["study_id"], out["kind"], strict=True)
+    ]
+    out["measure"] = measure
+    out["outcome"] = outcome
+    out["n"] = out["n"].astype("Int64")
+    by_id = pd.Series(comp.to_numpy(), index=res["study_id"].to_numpy())
+    by_id = by_id[~by_id.index.duplicated()]
+    out["comparison"] = out["study_id"].map(by_id)
+    arm_label = res[_codes(res["arm_role"]) == "comparison"]
+    arms = [
+        arms_for(c, arm_label.loc[arm_label["study_id"] == sid, "arm_label"])
+        for sid, c in zip(out["study_id"], out["comparison"], strict=True)
+    ]
+    out["intervention"] = [a[0] for a in arms]
+    out["control"] = [a[1] for a in arms]
+    year = _by_id(studies, "year")
+    out = out.assign(_k=(out["kind"] == "review").astype(int), _y=out["study_id"].map(year))
+    out = out.sort_values(["_k", "_y", "label"], kind="stable")
+    return out[cols].reset_index(drop=True)
+
+
+def _study_effects(res: pd.DataFrame, measure: str) -> pd.DataFrame:
+    """Primary studies' effects: from arm data, else from a reported estimate."""
+    if res.empty:
+        return pd.DataFrame()
     from .. import meta
 
     continuous = measure in ("MD", "SMD")
@@ -254,41 +362,22 @@ def forest_table(
         if not rep.empty:
             rep["source"] = "reported estimate"
             parts.append(rep)
-    if not parts:
-        return pd.DataFrame(columns=cols)
-    out = pd.concat(parts, ignore_index=True)
-    out = out[np.isfinite(out["yi"].astype(float)) & (out["vi"].astype(float) > 0)]
-    if out.empty:
-        return pd.DataFrame(columns=cols)
-    ratio = measure in RATIO_MEASURES
-    se = np.sqrt(out["vi"].astype(float))
-    z = 1.959963984540054
-    back = np.exp if ratio else (lambda x: x)
-    out["estimate"] = back(out["yi"].astype(float))
-    out["ci_low"] = back(out["yi"] - z * se)
-    out["ci_high"] = back(out["yi"] + z * se)
-    pooled = meta.pool(out["yi"].to_numpy(float), out["vi"].to_numpy(float))
-    w = np.asarray(pooled.weights, dtype=float)
-    out["weight"] = 100 * w / w.sum() if w.sum() > 0 else np.nan
-    out["label"] = out["study_id"].map(_labels(studies))
-    out["measure"] = measure
-    out["outcome"] = outcome
-    out["n"] = out["n"].astype("Int64")
-    year = _by_id(studies, "year")
-    out = out.assign(_y=out["study_id"].map(year)).sort_values(["_y", "label"])
-    return out[cols].reset_index(drop=True)
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
 def pooled_effect(effects: pd.DataFrame, *, method: str = "REML", ci: str = "z"):
-    """Pool a :func:`forest_table` with :func:`b12explore.meta.pool`.
+    """Pool the primary-study rows of a :func:`forest_table` with :func:`b12explore.meta.pool`.
 
-    Returns ``None`` when there are fewer than two studies (nothing to pool).
+    Review rows (``kind = "review"``) are never pooled. Returns ``None`` when fewer
+    than two studies remain (nothing to pool).
 
     Examples
     --------
     >>> pooled_effect(forest_table(_demo_results(), _demo_studies(), outcome="vas")) is None
     True
     """
+    if "kind" in effects:
+        effects = effects[(effects["kind"] == "study").to_numpy()]
     if len(effects) < 2:
         return None
     from .. import meta
@@ -303,32 +392,49 @@ def pooled_effect(effects: pd.DataFrame, *, method: str = "REML", ci: str = "z")
 
 
 def forest_outcomes(data, studies: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Outcomes and measures for which a forest plot can be drawn.
+    """Comparisons, outcomes and measures for which a forest plot can be drawn.
 
     Returns
     -------
     DataFrame
-        ``outcome, measure, studies`` with at least one computable effect, most
-        studies first.
+        ``comparison, outcome, measure, studies, reviews`` (primary studies and
+        reviews with a computable effect; at least one of them), most studies first.
 
     Examples
     --------
     >>> forest_outcomes(_demo_results(), _demo_studies()).values.tolist()
-    [['vas', 'MD', 1]]
+    [[None, 'vas', 'MD', 1, 0]]
     """
     if studies is None:
         data, studies = data.results, data.studies
     res = _in_studies(data, studies)
     codes = _codes(res["outcome"])
+    comps = result_comparisons(res, studies)
     rows = []
     for outcome in _order(codes, res["outcome"]):
         sub = res[(codes == outcome).to_numpy()]
-        measures = ["MD"] if sub["mean"].notna().any() else []
-        measures += ["RR"] if sub["events"].notna().any() else []
-        measures += [m for m in _codes(sub["effect_measure"]).dropna().unique() if m != "SMD"]
-        for measure in dict.fromkeys(measures):
-            k = len(forest_table(sub, studies, outcome=outcome, measure=measure))
-            if k:
-                rows.append([outcome, measure, k])
-    out = pd.DataFrame(rows, columns=["outcome", "measure", "studies"])
+        sub_comp = comps[(codes == outcome).to_numpy()]
+        for comparison in dict.fromkeys(sub_comp.tolist()):
+            part = (
+                sub[(sub_comp == comparison).to_numpy()]
+                if comparison is not None
+                else sub[sub_comp.isna().to_numpy()]
+            )
+            measures = ["MD"] if part["mean"].notna().any() else []
+            measures += ["RR"] if part["events"].notna().any() else []
+            measures += [m for m in _codes(part["effect_measure"]).dropna().unique() if m != "SMD"]
+            for measure in dict.fromkeys(measures):
+                t = forest_table(part, studies, outcome=outcome, measure=measure)
+                if len(t):
+                    kinds = t["kind"].value_counts()
+                    rows.append(
+                        [
+                            comparison,
+                            outcome,
+                            measure,
+                            int(kinds.get("study", 0)),
+                            int(kinds.get("review", 0)),
+                        ]
+                    )
+    out = pd.DataFrame(rows, columns=["comparison", "outcome", "measure", "studies", "reviews"])
     return out.sort_values("studies", ascending=False, kind="stable").reset_index(drop=True)

@@ -68,48 +68,85 @@ def _study_outcomes(studies: pd.DataFrame, results: pd.DataFrame | None) -> pd.D
     return pairs.reset_index(drop=True)
 
 
-def evidence_map_table(studies: pd.DataFrame, results: pd.DataFrame | None = None) -> pd.DataFrame:
+#: Finding of a (study, outcome) pair that the study lists but for which no result
+#: row was extracted: shown as absence, never as a finding.
+NO_RESULT = "no_result"
+
+
+def evidence_map_table(
+    studies: pd.DataFrame,
+    results: pd.DataFrame | None = None,
+    *,
+    comparison: str | None = None,
+) -> pd.DataFrame:
     """Route x outcome cells: primary studies, participants and predominant finding.
 
-    A study's finding for an outcome is the direction reported in ``results`` for
-    that outcome when there is one, else the study's overall ``finding``. The
-    predominant finding of a cell is the most frequent one (a tie is ``mixed``).
+    A study's finding for an outcome comes only from the ``direction`` of its result
+    rows for that outcome. A study that lists the outcome (``studies.outcomes``)
+    without such a row counts as :data:`NO_RESULT` ("reported, no result
+    extracted"); its overall ``finding`` is never used. A cell's finding is the most
+    frequent finding among studies with a result (a tie is ``mixed``), or
+    ``no_result`` when none of its studies has one.
+
+    Parameters
+    ----------
+    studies, results : DataFrame
+    comparison : str, optional
+        Keep only studies and results of this comparison code.
 
     Returns
     -------
     DataFrame
-        ``route, outcome, studies, participants, finding, labels`` (labels joined
-        with ``"; "``), routes and outcomes in schema order.
+        ``route, outcome, studies, with_result, no_result, participants, finding,
+        labels`` (labels joined with ``"; "``), routes and outcomes in schema order.
 
     Examples
     --------
     >>> t = evidence_map_table(_demo_studies(), _demo_results())
     >>> t[["route", "outcome", "studies", "finding"]].values.tolist()
     [['intramuscular', 'vas', 1, 'benefit'], ['oral', 'vas', 1, 'no_difference']]
+    >>> evidence_map_table(_demo_studies())["finding"].tolist()
+    ['no_result', 'no_result']
     """
-    cols = ["route", "outcome", "studies", "participants", "finding", "labels"]
+    from .comparisons import result_comparisons, study_comparisons
+
+    cols = ["route", "outcome", "studies", "with_result", "no_result", "participants"]
+    cols += ["finding", "labels"]
     prim = primary_studies(studies)
+    if comparison is not None:
+        sc = study_comparisons(prim)
+        prim = prim[(sc["comparison"] == comparison).to_numpy()]
+        if results is not None and len(results):
+            results = results[(result_comparisons(results, studies) == comparison).to_numpy()]
     pairs = _study_outcomes(prim, results)
     if pairs.empty:
         return pd.DataFrame(columns=cols)
     n = pd.Series(participants(prim).to_numpy(), index=prim["study_id"])
     labels = _labels(prim)
     pairs["route"] = pairs["study_id"].map(_by_id(prim, "route"))
-    pairs["finding"] = pairs["study_id"].map(_by_id(prim, "finding"))
+    pairs["finding"] = NO_RESULT
     if results is not None and len(results):
         dt = direction_table(prim, results)[["study_id", "outcome", "direction"]]
         pairs = pairs.merge(dt, on=["study_id", "outcome"], how="left")
-        pairs["finding"] = pairs["direction"].fillna(pairs["finding"])
+        pairs["finding"] = pairs["direction"].fillna(NO_RESULT)
     out_order = _order(pairs["outcome"], results["outcome"] if results is not None else None)
     pairs["n"] = pairs["study_id"].map(n)
     pairs["label"] = pairs["study_id"].map(labels)
+    pairs["has"] = pairs["finding"] != NO_RESULT
     g = pairs.groupby(["route", "outcome"], sort=False)
     out = g.agg(
         studies=("study_id", "nunique"),
+        with_result=("has", "sum"),
         participants=("n", total),
         labels=("label", "; ".join),
     ).reset_index()
-    out["finding"] = _predominant_by(pairs, ["route", "outcome"], "finding", out)
+    out["no_result"] = out["studies"] - out["with_result"]
+    found = _predominant_by(pairs[pairs["has"]], ["route", "outcome"], "finding", out)
+    out["finding"] = [
+        NO_RESULT if f == "inconclusive" and k == 0 else f
+        for f, k in zip(found, out["with_result"], strict=True)
+    ]
+    out["with_result"] = out["with_result"].astype(int)
     rrank = {r: i for i, r in enumerate(_order(pairs["route"], prim["route"]))}
     orank = {o: i for i, o in enumerate(out_order)}
     out = out.assign(_r=out["route"].map(rrank), _o=out["outcome"].map(orank))
@@ -188,6 +225,9 @@ def risk_of_bias_table(studies: pd.DataFrame) -> pd.DataFrame:
 def study_table(studies: pd.DataFrame) -> pd.DataFrame:
     """A researcher-facing table of studies: readable labels, "not reported" for gaps.
 
+    A review's "Enrolled" cell never holds its pooled total: it reads "review of k
+    studies" (see :func:`enrolled_text`).
+
     Returns
     -------
     DataFrame
@@ -222,7 +262,7 @@ def study_table(studies: pd.DataFrame) -> pd.DataFrame:
             "Route": cat(ordered["route"]),
             "B12 form": cat(ordered["b12_form"]),
             "Dose (mcg)": text(ordered["dose_mcg"], num),
-            "Enrolled": text(ordered["n_enrolled"], num),
+            "Enrolled": _enrolled(ordered, text(ordered["n_enrolled"], num)),
             "Analysed": text(ordered["n_analysed"], num),
             "Finding": cat(ordered["finding"]),
             "Risk of bias": cat(ordered["risk_of_bias"]),
@@ -230,3 +270,34 @@ def study_table(studies: pd.DataFrame) -> pd.DataFrame:
         }
     )
     return out.reset_index(drop=True)
+
+
+def _enrolled(studies: pd.DataFrame, shown: list[str]) -> list[str]:
+    """``shown`` with review rows replaced by "review of k studies"."""
+    from .reviews import is_review
+
+    review = is_review(studies).to_numpy()
+    k = studies["n_studies"] if "n_studies" in studies else pd.Series(None, index=studies.index)
+    out = []
+    for text, rev, n in zip(shown, review, k, strict=True):
+        if not rev:
+            out.append(text)
+        elif pd.isna(n):
+            out.append("review")
+        else:
+            out.append(f"review of {int(n):,} {'study' if int(n) == 1 else 'studies'}")
+    return out
+
+
+def enrolled_text(studies: pd.DataFrame) -> list[str]:
+    """The "Enrolled" column of a study list: participants of primary studies, and
+    "review of k studies" (never a pooled total) for reviews.
+
+    Examples
+    --------
+    >>> enrolled_text(_demo_studies())
+    ['40', '60', 'review of 5 studies']
+    """
+    n = studies["n_enrolled"].astype("Int64")
+    shown = [NOT_REPORTED if pd.isna(v) else f"{int(v):,}" for v in n]
+    return _enrolled(studies, shown)

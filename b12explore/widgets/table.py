@@ -109,7 +109,8 @@ def study_rows_html(studies: pd.DataFrame, empty: str = "No studies match these 
     esc = html.escape
     head = "".join(f"<th>{esc(c)}</th>" for c in _COLUMNS)
     body = []
-    for row in studies.itertuples(index=False):
+    enrolled = summaries.enrolled_text(studies)  # a review's pooled total is never "Enrolled"
+    for row, n_enrolled in zip(studies.itertuples(index=False), enrolled, strict=True):
         label = esc(_cell(row.label if isinstance(row.label, str) else row.study_id))
         href = safe_href(row.source_url)
         if href:
@@ -123,7 +124,7 @@ def study_rows_html(studies: pd.DataFrame, empty: str = "No studies match these 
             esc(_cell(row.design, pretty)),
             esc(_cell(row.route, pretty)),
             esc(_cell(row.b12_form, pretty)),
-            esc(_cell(row.n_enrolled, lambda v: f"{int(v):,}")),
+            esc(n_enrolled),
             esc(_cell(row.n_analysed, lambda v: f"{int(v):,}")),
             esc(_cell(row.finding, pretty)),
             esc(_cell(row.risk_of_bias, pretty)),
