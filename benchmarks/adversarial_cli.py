@@ -240,14 +240,25 @@ def export_attacks(tmp: Path, big_data: Path) -> dict:
         (mixed / blocker).mkdir()
         (mixed / blocker / "x").write_text("x", encoding="utf-8")
         before = tree_digest(mixed)
-        run(
+        rc = run(
             "overwrite with one target blocked",
             ["--out", str(mixed), *fast, "--overwrite", "--route", "oral"],
             mixed,
+            must_fail=False,
         )
         after = tree_digest(mixed)
         lost = [p for p in before if before[p] != after.get(p)]
-        if lost:
+        kept_dir = (mixed / blocker / "x").exists()
+        if rc == 0:  # the overwrite succeeded: every old file must be replaced (no mix)
+            stale = [p for p in before if before[p] == after.get(p) and p.endswith(".png")]
+            outcome = "wrong" if stale else "ok"
+            record(
+                "export",
+                "overwrite succeeded despite a blocker",
+                outcome,
+                f"{len(stale)} old files left; blocking folder kept: {kept_dir}",
+            )
+        elif lost:
             safety["data_lost"] += 1
             record(
                 "export",
