@@ -51,9 +51,9 @@ lab: $(VENV)/.installed-lab
 		--ServerApp.port_retries=0 --ServerApp.root_dir="$(LAB_ROOT)" \
 		--IdentityProvider.token="$$token" --Application.log_level=WARN $(ARGS)
 
-# The b12explore Voila template (share/jupyter) serves every asset locally (works offline).
+# The b12explore Voila template (b12explore/share/jupyter) serves every asset locally (works offline).
 dashboard: $(VENV)/.installed-lab
-	JUPYTER_PATH="$(CURDIR)/share/jupyter$${JUPYTER_PATH:+:$$JUPYTER_PATH}" \
+	JUPYTER_PATH="$(CURDIR)/b12explore/share/jupyter$${JUPYTER_PATH:+:$$JUPYTER_PATH}" \
 	$(BIN)/voila --no-browser --token --template=b12explore --Voila.ip=$(HOST) --port=$(PORT) \
 		$(ARGS) $(NOTEBOOK)
 
