@@ -2,7 +2,8 @@
 
 Issue 15: Voilà 0.5.13's ``lab`` template links Font Awesome from a public CDN. ``make
 dashboard`` now runs Voilà with the project's ``b12explore`` template
-(``b12explore/share/jupyter/voila/templates/b12explore``), which serves a vendored Font Awesome Free from
+(``b12explore/share/jupyter/voila/templates/b12explore``), which serves a vendored Font
+Awesome Free from
 the server itself. Two checks: the served HTML names no remote asset (plain HTTP, cheap), and
 a real Chromium that loads the page, shows the explorer and draws an icon sends no request
 to any host but the loopback one.
