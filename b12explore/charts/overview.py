@@ -162,6 +162,7 @@ def evidence_overview(evidence, *, size: str = "16:9") -> Figure:
             evidence.studies, max_studies=3, ax=fig.add_subplot(grid[0, 0])
         )
         top_right = timeline_chart(evidence.studies, labels=False, ax=fig.add_subplot(grid[1, 0]))
+        top_right.set_ylabel("")  # the panel title says "Studies by year"
         for ax, title in (
             (top_left, "Largest primary studies"),
             (top_right, "Studies by year"),
@@ -172,6 +173,7 @@ def evidence_overview(evidence, *, size: str = "16:9") -> Figure:
                 legend.set_loc("upper left")
                 legend.set_bbox_to_anchor((1.01, 1.0))
         _drop_bar_key(top_left)
+        _two_column_key(top_right)
         fig.suptitle(
             "Vitamin B12 and low back pain: the evidence at a glance",
             x=0.01,
@@ -179,6 +181,16 @@ def evidence_overview(evidence, *, size: str = "16:9") -> Figure:
             fontweight="bold",
         )
     return fig
+
+
+def _two_column_key(ax) -> None:
+    """Lay a long design legend out in two columns so it stays beside its short panel."""
+    legend = ax.get_legend()
+    if legend is None or len(legend.texts) <= 3:
+        return
+    handles, labels = legend.legend_handles, [t.get_text() for t in legend.texts]
+    legend.remove()
+    ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), ncol=2, frameon=False)
 
 
 def _drop_bar_key(ax) -> None:
