@@ -1,6 +1,8 @@
 # b12explore: two commands from a fresh clone.
 #   make lab   - set up .venv (once) and start JupyterLab on the explorer notebook
 #   make test  - set up .venv with the test extra (once) and run the whole suite
+#                (unit tests, doctests, notebooks with nbval, server and browser tests;
+#                a bare `pytest` runs only the fast unit tests and doctests)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -19,21 +21,25 @@ PROJECT_JUPYTER := $(CURDIR)/.jupyter-config
 
 .PHONY: lab test dashboard notebooks lint format bench validate export clean
 
-# Stamp files: re-install only when pyproject.toml changes.
+# Exact versions (pyproject.toml holds ranges); see the file's header.
+CONSTRAINTS := .ci/constraints.txt
+PIP_INSTALL := $(BIN)/python -m pip install --quiet -c $(CONSTRAINTS)
+
+# Stamp files: re-install only when pyproject.toml or the constraints change.
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed-lab: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[lab]'
+$(VENV)/.installed-lab: pyproject.toml $(CONSTRAINTS) | $(BIN)/python
+	$(PIP_INSTALL) -e '.[lab]'
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+$(VENV)/.installed-test: pyproject.toml $(CONSTRAINTS) | $(BIN)/python
+	$(PIP_INSTALL) -e '.[test]'
 	touch $@ $(VENV)/.installed-lab
 
-$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+$(VENV)/.installed-bench: pyproject.toml $(CONSTRAINTS) | $(BIN)/python
+	$(PIP_INSTALL) -e '.[test,bench]'
 	touch $@ $(VENV)/.installed-test $(VENV)/.installed-lab
 
 # One URL is printed (Jupyter's own start-up lines are silenced with --log-level=WARN);
@@ -64,7 +70,7 @@ export: $(VENV)/.installed-lab
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check b12explore tests benchmarks .ci/clean_notebooks.py
 	$(BIN)/ruff format --check b12explore tests benchmarks .ci/clean_notebooks.py
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "" --nbval-lax --nbval-current-env b12explore tests notebooks
 
 # Re-execute every notebook in place, top to bottom (regenerates stored outputs).
 # Then strip saved widget state and run timestamps, so a re-run changes only real outputs.

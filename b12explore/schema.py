@@ -49,8 +49,18 @@ TRUE_VALUES = ("true", "True", "TRUE", "1")
 FALSE_VALUES = ("false", "False", "FALSE", "0")
 
 
+#: Why no folder was found when none was given (a non-editable install has no ``data/``).
+NO_DEFAULT_FOLDER = (
+    "no data folder given, and no data/ next to the package (an installed copy of "
+    "b12explore does not include the data); pass the folder, "
+    'load("path/to/data") or `b12explore validate path/to/data`, '
+    f"or set the environment variable {ENV_VAR}=path/to/data"
+)
+
+
 def repo_data_dir() -> Path:
-    """The repository's ``data/`` folder (next to the package).
+    """The repository's ``data/`` folder (next to the package; absent in a non-editable
+    install, where :func:`resolve_data_dir` says what to pass instead).
 
     Examples
     --------
@@ -89,6 +99,8 @@ def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
         folder, origin = Path(os.environ[ENV_VAR]), f" (from ${ENV_VAR})"
     else:
         folder, origin = repo_data_dir(), ""
+        if not folder.is_dir():
+            raise DataFolderError([Problem(str(folder), message=NO_DEFAULT_FOLDER)])
     if not folder.exists():
         raise DataFolderError([Problem(str(folder), message=f"data folder not found{origin}")])
     if not folder.is_dir():

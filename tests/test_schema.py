@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from b12explore import schema
 from b12explore.errors import DataFolderError
 from b12explore.schema import (
     ENV_VAR,
@@ -120,3 +125,34 @@ def test_key_fields():
     assert key_fields("a") == ["a"]
     assert key_fields(["a", "b"]) == ["a", "b"]
     assert key_fields(None) == []
+
+
+def test_installed_copy_without_data_says_what_to_pass(tmp_path):
+    # a non-editable install: the package in site-packages, no data/ beside it
+    site = tmp_path / "site-packages"
+    shutil.copytree(
+        SHIPPED.parent / "b12explore", site / "b12explore", ignore=shutil.ignore_patterns("*.pyc")
+    )
+    env = {k: v for k, v in os.environ.items() if k not in (ENV_VAR, "PYTHONPATH")}
+    code = "import b12explore; b12explore.load()"
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=site,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("b12explore.errors.DataFolderError: ")
+    assert str(site / "data") in last
+    assert 'load("path/to/data")' in last and f"{ENV_VAR}=path/to/data" in last
+
+
+def test_default_folder_missing_names_the_remedy(tmp_path, monkeypatch):
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    monkeypatch.setattr(schema, "repo_data_dir", lambda: tmp_path / "data")
+    with pytest.raises(DataFolderError, match="no data folder given") as info:
+        resolve_data_dir()
+    assert ENV_VAR in str(info.value)
