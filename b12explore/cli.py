@@ -41,13 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers.required = True
     _add_validate(subparsers)
     for name in SUBCOMMAND_MODULES:
-        try:
-            module = importlib.import_module(name, __package__)
-        except ModuleNotFoundError as exc:  # a sub-command not built yet
-            if exc.name != f"{__package__}{name}":
-                raise
-            continue
-        module.add_parser(subparsers)
+        importlib.import_module(name, __package__).add_parser(subparsers)
     return parser
 
 

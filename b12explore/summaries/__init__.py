@@ -24,8 +24,9 @@ delivery features), ``findings`` (directions, p-values, forest effects, pooling)
 (reviews apart from primary studies, optional tables, review inclusions),
 ``comparisons`` (what was compared, arm names, favours-labels), ``bias`` (RoB 2,
 ROBINS-I, AMSTAR 2 by domain), ``certainty`` (GRADE, summary of findings, claims,
-clinician questions), ``_demo`` (the frames the docstring examples use). Every
-name is importable from here.
+clinician questions). Every public name is importable from here; the docstring
+examples' demo frames come from ``b12explore/conftest.py`` (pytest's
+``doctest_namespace``), not from the package.
 """
 
 from __future__ import annotations
@@ -41,16 +42,6 @@ from ._common import (
     source_labels,
     total,
 )
-from ._common import _by_id as _by_id
-from ._common import _codes as _codes
-from ._common import _in_studies as _in_studies
-from ._common import _labels as _labels
-from ._common import _order as _order
-from ._common import _unique as _unique
-from ._demo import _demo as _demo
-from ._demo import _demo_results as _demo_results
-from ._demo import _demo_studies as _demo_studies
-from ._demo import _schema_fields as _schema_fields
 from .bias import (
     overall_mismatches,
     risk_of_bias_domains,
@@ -82,9 +73,6 @@ from .findings import (
     pooled_effect,
     pvalue_table,
 )
-from .findings import _arm_pairs as _arm_pairs
-from .findings import _cells as _cells
-from .findings import _reported as _reported
 from .overview import (
     BLINDING_JUDGEMENT,
     NO_RESULT,
@@ -94,8 +82,6 @@ from .overview import (
     study_table,
     timeline_table,
 )
-from .overview import _predominant_by as _predominant_by
-from .overview import _study_outcomes as _study_outcomes
 from .reviews import is_review, optional_table, review_inclusions, review_label
 from .routes import delivery_features, route_form_counts
 from .sizes import review_sizes, sample_sizes, totals_by

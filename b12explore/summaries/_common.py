@@ -8,8 +8,6 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from ._demo import _demo_studies  # noqa: F401 - docstring examples
-
 PRIMARY_DESIGNS = ("rct", "non_randomised", "observational")
 REVIEW_DESIGNS = ("systematic_review", "meta_analysis", "narrative_review")
 NOT_REPORTED = "not reported"

@@ -6,7 +6,6 @@ import numpy as np
 import pandas as pd
 
 from ._common import _by_id, _codes, _in_studies, _labels, _order, participants, primary_studies
-from ._demo import _demo_results, _demo_studies  # noqa: F401 - docstring examples
 from .comparisons import arms_for, result_comparisons
 from .reviews import is_review, review_label
 

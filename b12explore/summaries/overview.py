@@ -16,7 +16,6 @@ from ._common import (
     primary_studies,
     total,
 )
-from ._demo import _demo_results, _demo_studies  # noqa: F401 - docstring examples
 from .findings import direction_table
 
 # Blinding as reported -> a judgement for the "blinding" traffic light. Pain and

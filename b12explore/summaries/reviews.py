@@ -81,7 +81,6 @@ def review_label(studies: pd.DataFrame, review_id: str) -> str:
 
     Examples
     --------
-    >>> from ._demo import _demo_studies
     >>> review_label(_demo_studies(), "r2020")
     'Reported by R 2020 (review of 5 studies)'
     """

@@ -6,7 +6,6 @@ import numpy as np
 import pandas as pd
 
 from ._common import _codes, _order, participants, primary_studies, total
-from ._demo import _demo_studies  # noqa: F401 - docstring examples
 
 
 def route_form_counts(studies: pd.DataFrame) -> pd.DataFrame:

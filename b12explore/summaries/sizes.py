@@ -13,7 +13,6 @@ from ._common import (
     review_studies,
     total,
 )
-from ._demo import _demo_studies  # noqa: F401 - docstring examples
 
 
 def sample_sizes(

@@ -69,19 +69,10 @@ Examples
 In a notebook, end a cell with ``explorer`` to show the panel.
 """
 
-# Re-exported (F401): the names other modules, tests and benchmarks import from here.
-from ..filters import CHOICES  # noqa: F401
-from .forest import _forest_choice, _forest_inputs  # noqa: F401
+# Re-exported (F401): the names tests and benchmarks import from here.
+from .forest import _forest_inputs  # noqa: F401
 from .panel import Explorer
-from .table import PAGE_SIZE, SORTS, _status_text, safe_href, study_rows_html  # noqa: F401
-from .views import (  # noqa: F401
-    CACHE_SIZE,
-    CHART_ROWS,
-    DPI,
-    FIGSIZE,
-    _ChartView,
-    _fit_margins,
-    png_bytes,
-)
+from .table import safe_href, study_rows_html
+from .views import png_bytes  # noqa: F401
 
 __all__ = ["Explorer", "study_rows_html", "safe_href"]

@@ -1,21 +1,40 @@
-"""Small typed demo frames for the docstring examples of :mod:`b12explore.summaries`."""
+"""Names the docstring examples of :mod:`b12explore` use (pytest ``doctest_namespace``).
+
+pytest reads this file when it collects the package's doctests
+(``pytest --doctest-modules b12explore``), so the modules themselves import nothing
+for their examples. The demo frames are small and typed like :func:`b12explore.load`'s
+(through the shipped ``datapackage.json``); each call returns new frames.
+
+- ``_demo_studies()``: three studies (two RCTs, one meta-analysis);
+- ``_demo_results()``: their results (arm data for ``b2011``, directions and a p-value);
+- ``_demo_evidence()``: the shipped evidence with those two tables in place of its own,
+  for the functions that take an ``Evidence``.
+"""
 
 from __future__ import annotations
 
+import functools
+from typing import Any
+
 import pandas as pd
+import pytest
 
 
-def _schema_fields(table: str) -> list[dict]:  # pragma: no cover - docstring examples
-    import json
+@functools.cache
+def _shipped() -> Any:
+    from b12explore.io import load
 
-    from ..io import default_data_dir
-
-    descriptor = json.loads((default_data_dir() / "datapackage.json").read_text("utf-8"))
-    return next(r for r in descriptor["resources"] if r["name"] == table)["schema"]["fields"]
+    return load()
 
 
-def _demo(table: str, columns: dict) -> pd.DataFrame:  # pragma: no cover
-    from ..validate import coerce
+def _schema_fields(table: str) -> list[dict]:
+    from b12explore.schema import resources
+
+    return resources(_shipped().descriptor)[table]["schema"]["fields"]
+
+
+def _demo(table: str, columns: dict[str, list[str]]) -> pd.DataFrame:
+    from b12explore.validate import coerce
 
     fields = _schema_fields(table)
     rows = len(next(iter(columns.values())))
@@ -23,7 +42,7 @@ def _demo(table: str, columns: dict) -> pd.DataFrame:  # pragma: no cover
     return coerce(raw, fields)
 
 
-def _demo_studies() -> pd.DataFrame:  # pragma: no cover - used by the docstring examples
+def _demo_studies() -> pd.DataFrame:
     return _demo(
         "studies",
         {
@@ -44,7 +63,7 @@ def _demo_studies() -> pd.DataFrame:  # pragma: no cover - used by the docstring
     )
 
 
-def _demo_results() -> pd.DataFrame:  # pragma: no cover - used by the docstring examples
+def _demo_results() -> pd.DataFrame:
     return _demo(
         "results",
         {
@@ -63,3 +82,14 @@ def _demo_results() -> pd.DataFrame:  # pragma: no cover - used by the docstring
             "direction": ["no_difference", "", "", "benefit"],
         },
     )
+
+
+def _demo_evidence() -> Any:
+    return _shipped().replace(studies=_demo_studies(), results=_demo_results())
+
+
+@pytest.fixture(autouse=True)
+def _doctest_data(doctest_namespace: dict[str, Any]) -> None:
+    doctest_namespace["_demo_studies"] = _demo_studies
+    doctest_namespace["_demo_results"] = _demo_results
+    doctest_namespace["_demo_evidence"] = _demo_evidence
