@@ -330,8 +330,8 @@ def _groups(evidence):
     """
     from . import summaries
 
-    results, studies = evidence.results, evidence.studies
-    table = summaries.forest_outcomes(results, studies)
+    results = evidence.results
+    table = summaries.forest_outcomes(evidence)
     if "comparison" in table:
         for r in table.itertuples(index=False):
             kw = {"comparison": r.comparison} if r.comparison is not None else {}
@@ -342,7 +342,7 @@ def _groups(evidence):
         comp = _text(results["comparison"])
         groups += [(c, results[(comp == c).to_numpy()]) for c in comp.unique() if c]
     for comparison, res in groups:
-        for r in summaries.forest_outcomes(res, studies).itertuples(index=False):
+        for r in summaries.forest_outcomes(evidence.replace(results=res)).itertuples(index=False):
             yield comparison, r.outcome, r.measure, res, {}
 
 
@@ -354,7 +354,7 @@ def _pooled(evidence) -> pd.DataFrame:
     rows = []
     for comparison, outcome, measure, res, kw in _groups(evidence):
         effects = summaries.forest_table(
-            res, evidence.studies, outcome=outcome, measure=measure, **kw
+            evidence.replace(results=res), outcome=outcome, measure=measure, **kw
         )
         if "kind" in effects:  # a review's own estimate is never pooled with studies
             effects = effects[(effects["kind"] == "study").to_numpy()]

@@ -223,7 +223,7 @@ def sum_attacks(tmp: Path) -> None:
     attempt(
         "hardening",
         "totals_by with 2 x 2**62",
-        lambda: summaries.totals_by(ev.studies, "route")["participants"].tolist(),
+        lambda: summaries.totals_by(ev.studies, by="route")["participants"].tolist(),
         check=lambda v: v == [right] or f"got {v}",
     )
     attempt(

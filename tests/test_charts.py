@@ -150,8 +150,8 @@ def test_delivery_feature_matrix(ev):
 
 # --------------------------------------------------------------------------- findings
 def test_direction_plot_markers(ev):
-    ax = charts.direction_plot(ev.studies, ev.results)
-    table = summaries.direction_table(ev.studies, ev.results)
+    ax = charts.direction_plot(ev)
+    table = summaries.direction_table(ev)
     for direction, marker in charts.DIRECTION_MARKERS.items():
         rows = table[table["direction"] == direction]
         if rows.empty:
@@ -176,11 +176,26 @@ def test_direction_plot_markers(ev):
     assert max(nd.get_sizes()) > min(benefit.get_sizes())
 
 
+def test_direction_plot_colours_by_the_appraisal_when_asked():
+    shipped = load()
+    studies = charts.direction_plot(shipped)
+    appraisal = charts.direction_plot(shipped, risk_of_bias_from="appraisal")
+    overall = summaries.risk_of_bias_overall(shipped)
+    assert overall["computed"].notna().any()  # the shipped data has appraisal tables
+
+    def colours(ax):
+        return [hexes(c.get_facecolors()) for c in ax.collections]
+
+    assert colours(studies) != colours(appraisal)
+    with pytest.raises(ValueError, match="risk_of_bias_from: 'apraisal' .*'appraisal'"):
+        charts.direction_plot(shipped, risk_of_bias_from="apraisal")
+
+
 def test_albatross_positions_and_bounds(ev):
     # coded between-group tests (an uncoded p_scope is "unclear" and drawn apart)
     ev = ev.replace(results=ev.results.assign(p_scope="between_group"))
-    ax = charts.albatross_plot(ev.results, ev.studies)
-    table = summaries.pvalue_table(ev.results, ev.studies)
+    ax = charts.albatross_plot(ev)
+    table = summaries.pvalue_table(ev)
     exact_benefit = collection(ax, "p-exact-benefit")
     x, y = exact_benefit.get_offsets()[0]
     assert x == pytest.approx(-math.log10(0.04))
@@ -339,8 +354,8 @@ CHARTS = {
     "delivery_feature_chart": lambda e, ax=None: charts.delivery_feature_chart(
         e.delivery_routes, ax=ax
     ),
-    "direction_plot": lambda e, ax=None: charts.direction_plot(e.studies, e.results, ax=ax),
-    "albatross_plot": lambda e, ax=None: charts.albatross_plot(e.results, e.studies, ax=ax),
+    "direction_plot": lambda e, ax=None: charts.direction_plot(e, ax=ax),
+    "albatross_plot": lambda e, ax=None: charts.albatross_plot(e, ax=ax),
     "forest_plot": lambda e, ax=None: charts.forest_plot(
         summaries.forest_table(e, outcome="vas", measure="MD"), ax=ax
     ),

@@ -52,7 +52,7 @@ def test_total_is_exact_and_skips_missing():
 
 
 def test_summaries_totals_do_not_wrap(huge):
-    by = summaries.totals_by(huge.studies, "route")
+    by = summaries.totals_by(huge.studies, by="route")
     assert by["participants"].tolist() == [RIGHT]
     assert by["n_enrolled"].tolist() == [RIGHT] and by["n_analysed"].tolist() == [RIGHT]
     rf = summaries.route_form_counts(huge.studies)

@@ -235,7 +235,7 @@ def test_sample_sizes_by_design_and_analysed(ev):
 
 
 def test_totals_by_route(ev):
-    t = summaries.totals_by(ev.studies, "route").set_index("group")
+    t = summaries.totals_by(ev.studies, by="route").set_index("group")
     assert t.index.tolist() == ["intramuscular", "oral"]  # schema order
     assert t.loc["intramuscular", ["studies", "participants"]].tolist() == [2, 556]
     assert t.loc["oral", ["studies", "participants", "size_not_reported"]].tolist() == [2, 372, 1]
@@ -277,7 +277,7 @@ def test_delivery_features_order():
 
 
 def test_direction_table(ev):
-    t = summaries.direction_table(ev.studies, ev.results).set_index(["study_id", "outcome"])
+    t = summaries.direction_table(ev).set_index(["study_id", "outcome"])
     assert t.loc[("chiu2011", "vas"), "direction"] == "benefit"
     assert t.loc[("ali2021", "vas"), "direction"] == "mixed"
     assert t.loc[("ali2021", "vas"), "comparisons"] == 2
@@ -292,12 +292,12 @@ def test_direction_table(ev):
 
 def test_direction_table_follows_study_filter(ev):
     kept = ev.studies[ev.studies["study_id"] != "chiu2011"]
-    t = summaries.direction_table(kept, ev.results)
+    t = summaries.direction_table(ev.replace(studies=kept))
     assert "chiu2011" not in set(t["study_id"])
 
 
 def test_pvalue_table(ev):
-    t = summaries.pvalue_table(ev.results, ev.studies).set_index("result_id")
+    t = summaries.pvalue_table(ev).set_index("result_id")
     assert t.loc["c_vas", "position"] == pytest.approx(-math.log10(0.04))
     assert t.loc["a_vas2", "position"] == pytest.approx(math.log10(0.02))  # harm: left
     assert t.loc["a_vas2", "side"] == -1
@@ -321,7 +321,7 @@ def test_forest_table_md_uses_last_timepoint_and_reported_ci(ev):
 
 
 def test_forest_table_ratio_on_natural_scale(ev):
-    t = summaries.forest_table(ev.results, ev.studies, outcome="responder", measure="RR")
+    t = summaries.forest_table(ev, outcome="responder", measure="RR")
     rr = (87 / 187) / (55 / 185)
     assert t["estimate"].iloc[0] == pytest.approx(rr)
     assert t["yi"].iloc[0] == pytest.approx(math.log(rr))
@@ -405,12 +405,13 @@ def test_summaries_never_mutate(ev):
     before = _frames(ev)
     s, r = ev.studies, ev.results
     summaries.sample_sizes(s)
-    summaries.totals_by(s, "design")
+    summaries.totals_by(s, by="design")
     summaries.review_sizes(s)
     summaries.route_form_counts(s)
-    summaries.direction_table(s, r)
-    summaries.pvalue_table(r, s)
-    summaries.forest_table(r, s, outcome="vas", measure="MD")
+    summaries.direction_table(ev)
+    summaries.pvalue_table(ev)
+    summaries.forest_table(ev, outcome="vas", measure="MD")
+    summaries.forest_outcomes(ev)
     summaries.evidence_map_table(s, r)
     summaries.timeline_table(s)
     summaries.risk_of_bias_table(s)
@@ -426,9 +427,10 @@ def test_empty_selection_gives_empty_tables(ev):
         summaries.totals_by(s),
         summaries.review_sizes(s),
         summaries.route_form_counts(s),
-        summaries.direction_table(s, r),
-        summaries.pvalue_table(r, s),
-        summaries.forest_table(r, s, outcome="vas"),
+        summaries.direction_table(ev.replace(studies=s)),
+        summaries.pvalue_table(ev.replace(studies=s)),
+        summaries.forest_table(ev.replace(studies=s), outcome="vas"),
+        summaries.forest_outcomes(ev.replace(studies=s)),
         summaries.evidence_map_table(s, r),
         summaries.timeline_table(s),
     ):
@@ -446,3 +448,44 @@ def test_summaries_does_not_import_matplotlib():
     code = "import sys, b12explore.summaries; print('matplotlib' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+# ------------------------------------------------------------------ calling convention
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda s, r: summaries.direction_table(s),
+        lambda s, r: summaries.pvalue_table(r),
+        lambda s, r: summaries.forest_table(r, outcome="vas"),
+        lambda s, r: summaries.forest_outcomes(r),
+    ],
+    ids=["direction_table", "pvalue_table", "forest_table", "forest_outcomes"],
+)
+def test_multi_table_functions_take_the_evidence_not_a_frame(ev, call):
+    with pytest.raises(TypeError, match=r"takes the Evidence first .* got DataFrame"):
+        call(ev.studies, ev.results)
+
+
+def test_options_are_keyword_only_and_checked(ev):
+    with pytest.raises(TypeError):
+        summaries.totals_by(ev.studies, "route")  # by= is keyword-only
+    with pytest.raises(ValueError, match="by: 'desgin' is not one of .*did you mean 'design'"):
+        summaries.totals_by(ev.studies, by="desgin")
+    with pytest.raises(ValueError, match="by: 'rout' .*did you mean 'route'"):
+        summaries.sample_sizes(ev.studies, by="rout")
+    with pytest.raises(ValueError, match="measure: 'enroled' .*did you mean 'enrolled'"):
+        summaries.sample_sizes(ev.studies, measure="enroled")
+    with pytest.raises(ValueError, match="measure: 'RRR' .*did you mean 'RR'"):
+        summaries.forest_table(ev, outcome="vas", measure="RRR")
+
+
+def test_forest_table_accepts_a_measure_only_the_descriptor_knows(ev):
+    assert "HR" in ev.vocab.codes("effect_measure")
+    assert summaries.forest_table(ev, outcome="vas", measure="HR").empty  # no HR reported
+
+
+def test_one_list_of_ratio_measures():
+    from b12explore import meta
+
+    assert summaries.RATIO_MEASURES is meta.RATIO_MEASURES
+    assert set(summaries.RATIO_MEASURES) == {"RR", "OR", "HR"}

@@ -126,8 +126,8 @@ def test_is_review_and_primary_studies(constructed):
 
 def test_a_review_never_appears_in_primary_study_charts(constructed):
     ev = constructed
-    assert "meta2020" not in set(summaries.direction_table(ev.studies, ev.results)["study_id"])
-    assert "meta2020" not in set(summaries.pvalue_table(ev.results, ev.studies)["study_id"])
+    assert "meta2020" not in set(summaries.direction_table(ev)["study_id"])
+    assert "meta2020" not in set(summaries.pvalue_table(ev)["study_id"])
     assert "meta2020" not in set(summaries.evidence_map_table(ev.studies, ev.results)["labels"])
     assert "meta2020" not in set(summaries.sample_sizes(ev.studies)["study_id"])
     assert summaries.totals_by(ev.studies)["participants"].sum() == 600
@@ -230,7 +230,7 @@ def test_comparison_filter_in_forest_table(constructed):
         comparison=np.where(ev.results["study_id"] == "trial2005", "route_vs_route", None)
     )
     eff = summaries.forest_table(
-        res, ev.studies, outcome="vas", measure="MD", comparison="route_vs_route"
+        ev.replace(results=res), outcome="vas", measure="MD", comparison="route_vs_route"
     )
     assert list(eff["study_id"]) == ["trial2005"]
     assert eff["intervention"].iloc[0] == "oral B12"
@@ -314,7 +314,7 @@ def test_forest_risk_of_bias_column():
 
 
 def test_albatross_shows_within_group_p_as_such(constructed):
-    t = summaries.pvalue_table(constructed.results, constructed.studies)
+    t = summaries.pvalue_table(constructed)
     assert dict(zip(t["result_id"], t["p_scope"], strict=True)) == {
         "t2_p": "between_group",
         "c_p": "within_group",
@@ -329,7 +329,7 @@ def test_albatross_shows_within_group_p_as_such(constructed):
 
 
 def test_direction_plot_flags_within_group_directions(constructed):
-    t = summaries.direction_table(constructed.studies, constructed.results)
+    t = summaries.direction_table(constructed)
     flags = dict(zip(t["study_id"], t["between_group"], strict=True))
     assert flags == {"trial2005": True, "cohort2010": False}
     ax = charts.direction_plot(constructed)

@@ -157,7 +157,7 @@ def synthesis_charts(evidence, *, caption: str = "") -> list:
                 cap,
             )
         )
-    for row in summaries.forest_outcomes(evidence.results, evidence.studies).itertuples():
+    for row in summaries.forest_outcomes(evidence).itertuples():
         eff = summaries.forest_table(
             evidence, outcome=row.outcome, measure=row.measure, comparison=row.comparison
         )

@@ -11,9 +11,13 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FixedLocator, NullFormatter, NullLocator
 
 from .. import summaries
+from ..errors import check_option
 from ..style import FINDING_COLORS, GREY, RISK_OF_BIAS_COLORS, color_for, pretty
 from ._base import empty, largest_studies, more_note, new_axes, patches, wrap
 from .forest import MEASURE_NAMES, forest_plot  # noqa: F401 - importable from here too
+
+#: Where ``direction_plot`` takes each study's risk of bias from (``risk_of_bias_from=``).
+RISK_OF_BIAS_SOURCES = ("studies", "appraisal")
 
 #: Marker per direction (SWiM effect-direction plot): ▲ benefit, ◆ no difference
 #: (mixed: hollow ◆), ▼ harm.
@@ -46,18 +50,17 @@ def _size_examples(largest: float) -> list[float]:
 
 
 def direction_plot(
-    studies,
-    results: pd.DataFrame | None = None,
+    evidence,
     *,
     max_studies: int = 30,
+    risk_of_bias_from: str = "studies",
     ax: Axes | None = None,
 ) -> Axes:
     """SWiM effect-direction plot: one marker per study and outcome.
 
     ▲ benefit of the intervention, ◆ no difference (hollow ◆: mixed), ▼ harm;
     marker area is proportional to the study's participants and its colour is the
-    study's risk of bias (with an ``Evidence``: the overall RoB 2 / ROBINS-I
-    judgement computed from the domain tables; else the studies table's code).
+    study's risk of bias (``risk_of_bias_from``).
     Primary studies only (reviews are never rows). A dagger (†) marks a direction
     that rests only on within-group or unclear tests
     (``p_scope``), not on a comparison between groups. Data:
@@ -65,12 +68,16 @@ def direction_plot(
 
     Parameters
     ----------
-    studies : Evidence or DataFrame
-        An ``Evidence``, or the studies table (then ``results`` is required;
-        results of studies not in ``studies`` are ignored, so a filter applies).
-    results : DataFrame, optional
+    evidence : Evidence
+        Its ``studies`` and ``results``; results of studies not in ``studies`` are
+        ignored, so a filter applies.
     max_studies : int
         Draw at most this many studies (those with most participants).
+    risk_of_bias_from : {"studies", "appraisal"}
+        ``"studies"``: the studies table's ``risk_of_bias`` code; ``"appraisal"``: the
+        overall RoB 2 / ROBINS-I judgement computed from the domain tables
+        (:func:`b12explore.summaries.risk_of_bias_overall`), the code where a study
+        has none.
     ax : Axes, optional
 
     Returns
@@ -81,15 +88,16 @@ def direction_plot(
     --------
     >>> from b12explore import load, charts
     >>> ev = load()
-    >>> ax = charts.direction_plot(ev.studies, ev.results)
+    >>> ax = charts.direction_plot(ev)
+    >>> ax = charts.direction_plot(ev, risk_of_bias_from="appraisal")
     """
+    check_option("risk_of_bias_from", risk_of_bias_from, RISK_OF_BIAS_SOURCES)
+    table = summaries.direction_table(evidence)
+    results = evidence.results
     appraised = {}
-    if results is None:
-        evidence = studies
-        studies, results = evidence.studies, evidence.results
+    if risk_of_bias_from == "appraisal":
         overall = summaries.risk_of_bias_overall(evidence)
         appraised = dict(zip(overall["study_id"], overall["computed"], strict=True))
-    table = summaries.direction_table(studies, results)
     if appraised and len(table):
         # per-domain appraisal (RoB 2 / ROBINS-I) replaces the studies table's single code
         table = table.assign(
@@ -169,9 +177,7 @@ def direction_plot(
     return ax
 
 
-def albatross_plot(
-    results, studies: pd.DataFrame | None = None, *, ax: Axes | None = None
-) -> Axes:
+def albatross_plot(evidence, *, ax: Axes | None = None) -> Axes:
     """Albatross plot: reported two-sided p-values against sample size.
 
     As in Harrison et al. (2017), p runs from 1 in the centre to smaller values
@@ -187,9 +193,8 @@ def albatross_plot(
 
     Parameters
     ----------
-    results : Evidence or DataFrame
-        An ``Evidence``, or the results table (then ``studies`` is required).
-    studies : DataFrame, optional
+    evidence : Evidence
+        Its ``studies`` and ``results`` (results of other studies are ignored).
     ax : Axes, optional
 
     Returns
@@ -200,11 +205,9 @@ def albatross_plot(
     --------
     >>> from b12explore import load, charts
     >>> ev = load()
-    >>> ax = charts.albatross_plot(ev.results, ev.studies)
+    >>> ax = charts.albatross_plot(ev)
     """
-    if studies is None:
-        results, studies = results.results, results.studies
-    table = summaries.pvalue_table(results, studies)
+    table = summaries.pvalue_table(evidence)
     table = table[table["n"].notna()]
     ax = new_axes(ax)
     title = "Reported p-values against sample size"

@@ -69,7 +69,7 @@ def sample_size_chart(
     ax.set_xlabel(f"Participants ({measure}: ranked)")
     ax.set_title(title, loc="left")
     ax.spines[["top", "right"]].set_visible(False)
-    totals = summaries.totals_by(studies, by)
+    totals = summaries.totals_by(studies, by=by)
     items = [
         (
             f"{pretty(r.group)}: {r.studies} {_plural(r.studies)}, "

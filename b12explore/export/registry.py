@@ -126,14 +126,14 @@ def _chart_specs(evidence) -> list[tuple[str, str, Callable, Callable]]:
         (
             "effect-direction",
             "Direction of effect by study and outcome",
-            lambda ax: direction_plot(s, r, ax=ax),
-            lambda: summaries.direction_table(s, r),
+            lambda ax: direction_plot(evidence, ax=ax),
+            lambda: summaries.direction_table(evidence),
         ),
         (
             "albatross",
             "Reported p-values against sample size",
-            lambda ax: albatross_plot(r, s, ax=ax),
-            lambda: summaries.pvalue_table(r, s),
+            lambda ax: albatross_plot(evidence, ax=ax),
+            lambda: summaries.pvalue_table(evidence),
         ),
         (
             "evidence-map",
@@ -154,11 +154,11 @@ def _chart_specs(evidence) -> list[tuple[str, str, Callable, Callable]]:
             lambda: summaries.risk_of_bias_table(s),
         ),
     ]
-    options = summaries.forest_outcomes(r, s)
+    options = summaries.forest_outcomes(evidence)
     repeated = options.duplicated(["outcome", "measure"], keep=False)
     for row, twice in zip(options.itertuples(), repeated, strict=True):
         effects = summaries.forest_table(
-            r, s, outcome=row.outcome, measure=row.measure, comparison=row.comparison
+            evidence, outcome=row.outcome, measure=row.measure, comparison=row.comparison
         )
         pooled = summaries.pooled_effect(effects)
         suffix = f"-{row.comparison}" if twice else ""

@@ -33,7 +33,9 @@ MEASURES = ("MD", "SMD", "RR", "OR", "RD")
 CONTINUOUS_COLUMNS = ("n1", "mean1", "sd1", "n2", "mean2", "sd2")
 BINARY_COLUMNS = ("events1", "n1", "events2", "n2")
 CI_COLUMNS = ("estimate", "ci_low", "ci_high")
-RATIO_MEASURES = ("RR", "OR")
+#: Measures analysed on the log scale: the one list for :mod:`meta` and :mod:`summaries`
+#: (HR comes only from a reported estimate with its CI, never from arm data).
+RATIO_MEASURES = ("RR", "OR", "HR")
 ZERO_CELL_ADD = 0.5
 #: an upper bound on ``maxiter`` so that no argument can turn REML into a practical hang
 MAXITER_LIMIT = 100_000

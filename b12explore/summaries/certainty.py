@@ -45,9 +45,9 @@ def _ids(text) -> list[str]:
 def _effects(evidence):
     """A function (comparison, outcome) -> relative effect, sharing one forest table per
     outcome and measure (computed once per call of :func:`certainty_table`)."""
-    from .findings import forest_outcomes, forest_table, pooled_effect
+    from .findings import RATIO_MEASURES, forest_outcomes, forest_table, pooled_effect
 
-    options = forest_outcomes(evidence.results, evidence.studies)
+    options = forest_outcomes(evidence)
     tables: dict[tuple[str, str], pd.DataFrame] = {}
 
     def effect(comparison: str, outcome: str) -> dict:
@@ -55,15 +55,13 @@ def _effects(evidence):
         for row in sub.itertuples():
             key = (outcome, row.measure)
             if key not in tables:
-                tables[key] = forest_table(
-                    evidence.results, evidence.studies, outcome=outcome, measure=row.measure
-                )
+                tables[key] = forest_table(evidence, outcome=outcome, measure=row.measure)
             t = tables[key]
             t = t[(t["comparison"] == comparison).to_numpy()]
             studies = t[t["kind"] == "study"]
             if len(studies) >= 2:
                 p = pooled_effect(studies)
-                back = np.exp if row.measure in ("RR", "OR", "HR") else float
+                back = np.exp if row.measure in RATIO_MEASURES else float
                 return {
                     "measure": row.measure,
                     "estimate": back(p.estimate),

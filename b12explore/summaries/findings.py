@@ -1,15 +1,36 @@
-"""Findings: effect directions, reported p-values and forest-plot effects."""
+"""Findings: effect directions, reported p-values and forest-plot effects.
+
+Every public function here needs the studies and the results together, so it takes the
+``Evidence`` first (:func:`b12explore.load`, or ``explorer.filtered``); to run one on
+tables of your own, put them in an ``Evidence`` with ``evidence.replace(studies=...,
+results=...)``.
+"""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from ..errors import check_option
+from ..meta._common import MEASURES, RATIO_MEASURES
 from ._common import _by_id, _codes, _in_studies, _labels, _order, participants, primary_studies
 from .comparisons import arms_for, result_comparisons
 from .reviews import is_review, review_label
 
-RATIO_MEASURES = ("RR", "OR", "HR")
+if TYPE_CHECKING:  # pragma: no cover
+    from ..io import Evidence
+
+__all__ = [
+    "P_SCOPES",
+    "RATIO_MEASURES",
+    "direction_table",
+    "forest_outcomes",
+    "forest_table",
+    "pooled_effect",
+    "pvalue_table",
+]
 #: p-value scopes; a result whose scope is not coded counts as ``unclear``.
 P_SCOPES = ("between_group", "within_group", "unclear")
 
@@ -21,7 +42,27 @@ def _p_scope(res: pd.DataFrame) -> pd.Series:
     return _codes(res["p_scope"]).fillna("unclear").astype(object)
 
 
-def direction_table(studies: pd.DataFrame, results: pd.DataFrame) -> pd.DataFrame:
+def _tables(evidence: Evidence, function: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(studies, results)`` of ``evidence``; a clear ``TypeError`` for anything else."""
+    if isinstance(evidence, pd.DataFrame) or not (
+        hasattr(evidence, "studies") and hasattr(evidence, "results")
+    ):
+        raise TypeError(
+            f"{function}() takes the Evidence first (b12explore.load() or "
+            f"explorer.filtered), got {type(evidence).__name__}; for tables of your own use "
+            "evidence.replace(studies=..., results=...)"
+        )
+    return evidence.studies, evidence.results
+
+
+def _measures(evidence: Evidence) -> tuple[str, ...]:
+    """Effect measures a forest table can use: :mod:`meta`'s and the descriptor's codes."""
+    vocab = getattr(evidence, "vocab", None)
+    coded = vocab.codes("effect_measure") if vocab is not None else ()
+    return tuple(dict.fromkeys((*MEASURES, *coded)))
+
+
+def direction_table(evidence: Evidence) -> pd.DataFrame:
     """Effect direction per study and outcome (SWiM effect-direction plot data).
 
     A study with several comparisons for one outcome (time points, scales) gets
@@ -30,6 +71,12 @@ def direction_table(studies: pd.DataFrame, results: pd.DataFrame) -> pd.DataFram
     Only primary studies are rows (reviews never are). ``between_group`` is True
     when at least one of the rows is a between-group test (``p_scope``); a
     direction resting only on within-group or unclear tests is False.
+
+    Parameters
+    ----------
+    evidence : Evidence
+        Its ``studies`` and ``results``; results of studies not in ``studies`` are
+        ignored, so a filter applies.
 
     Returns
     -------
@@ -40,9 +87,15 @@ def direction_table(studies: pd.DataFrame, results: pd.DataFrame) -> pd.DataFram
 
     Examples
     --------
-    >>> direction_table(_demo_studies(), _demo_results())[["label", "direction"]].values.tolist()
+    >>> direction_table(_demo_evidence())[["label", "direction"]].values.tolist()
     [['A 2000', 'no_difference'], ['B 2011', 'benefit']]
     """
+    studies, results = _tables(evidence, "direction_table")
+    return _direction_table(studies, results)
+
+
+def _direction_table(studies: pd.DataFrame, results: pd.DataFrame) -> pd.DataFrame:
+    """:func:`direction_table` of two tables (for callers holding a subset of studies)."""
     cols = ["study_id", "label", "year", "outcome", "direction", "comparisons", "n"]
     cols += ["risk_of_bias", "comparison", "between_group"]
     studies = primary_studies(studies)
@@ -76,7 +129,7 @@ def direction_table(studies: pd.DataFrame, results: pd.DataFrame) -> pd.DataFram
     return out[cols].reset_index(drop=True)
 
 
-def pvalue_table(results: pd.DataFrame, studies: pd.DataFrame) -> pd.DataFrame:
+def pvalue_table(evidence: Evidence) -> pd.DataFrame:
     """Reported p-values with sample size and direction (albatross plot data).
 
     ``side`` is +1 for a benefit of B12, -1 for harm; for ``no_difference`` and
@@ -88,6 +141,11 @@ def pvalue_table(results: pd.DataFrame, studies: pd.DataFrame) -> pd.DataFrame:
     compares the groups (``between_group``), changes within a group
     (``within_group``) or cannot be told (``unclear``, also when not coded).
 
+    Parameters
+    ----------
+    evidence : Evidence
+        Its ``studies`` and ``results`` (results of other studies are ignored).
+
     Returns
     -------
     DataFrame
@@ -96,10 +154,11 @@ def pvalue_table(results: pd.DataFrame, studies: pd.DataFrame) -> pd.DataFrame:
 
     Examples
     --------
-    >>> t = pvalue_table(_demo_results(), _demo_studies())
+    >>> t = pvalue_table(_demo_evidence())
     >>> t[["label", "p_value", "side"]].values.tolist()
     [['B 2011', 0.01, 1]]
     """
+    studies, results = _tables(evidence, "pvalue_table")
     cols = ["result_id", "study_id", "label", "outcome", "p_value", "p_operator"]
     cols += ["direction", "n", "side", "side_known", "position", "p_scope", "comparison"]
     studies = primary_studies(studies)
@@ -215,8 +274,7 @@ def _reported(res: pd.DataFrame, measure: str) -> pd.DataFrame:
 
 
 def forest_table(
-    data,
-    studies: pd.DataFrame | None = None,
+    evidence: Evidence,
     *,
     outcome: str,
     measure: str = "MD",
@@ -235,15 +293,13 @@ def forest_table(
 
     Parameters
     ----------
-    data : Evidence or DataFrame
-        An ``Evidence`` (its ``results`` and ``studies`` are used) or the results
-        table, in which case ``studies`` is required.
-    studies : DataFrame, optional
-        The studies table when ``data`` is the results table.
+    evidence : Evidence
+        Its ``studies`` and ``results`` (results of other studies are ignored).
     outcome : str
         Outcome code, e.g. ``"vas"``.
-    measure : {"MD", "SMD", "RR", "OR", "RD"}
-        Effect measure; ratios are analysed on the log scale.
+    measure : {"MD", "SMD", "RR", "OR", "RD"} or a descriptor ``effect_measure`` code
+        Effect measure; ratios (:data:`RATIO_MEASURES`) are analysed on the log scale.
+        A code only the descriptor knows (``"HR"``) has reported estimates only.
     comparison : str, optional
         Keep only results of this comparison code (``None``: all).
     reviews : bool
@@ -259,12 +315,27 @@ def forest_table(
 
     Examples
     --------
-    >>> t = forest_table(_demo_results(), _demo_studies(), outcome="vas", measure="MD")
+    >>> t = forest_table(_demo_evidence(), outcome="vas", measure="MD")
     >>> t[["label", "estimate", "kind"]].values.tolist()
     [['B 2011', -2.0, 'study']]
     """
-    if studies is None:
-        data, studies = data.results, data.studies
+    studies, results = _tables(evidence, "forest_table")
+    check_option("measure", measure, _measures(evidence))
+    return _forest_table(
+        results, studies, outcome=outcome, measure=measure, comparison=comparison, reviews=reviews
+    )
+
+
+def _forest_table(
+    data: pd.DataFrame,
+    studies: pd.DataFrame,
+    *,
+    outcome: str,
+    measure: str,
+    comparison: str | None = None,
+    reviews: bool = True,
+) -> pd.DataFrame:
+    """:func:`forest_table` of a results table and the studies table (no checks)."""
     cols = ["study_id", "label", "timepoint", "source", "n", "yi", "vi", "estimate"]
     cols += ["ci_low", "ci_high", "weight", "measure", "outcome", "lower_is_better"]
     cols += ["kind", "comparison", "intervention", "control"]
@@ -372,7 +443,7 @@ def pooled_effect(effects: pd.DataFrame, *, method: str = "REML", ci: str = "z")
 
     Examples
     --------
-    >>> pooled_effect(forest_table(_demo_results(), _demo_studies(), outcome="vas")) is None
+    >>> pooled_effect(forest_table(_demo_evidence(), outcome="vas")) is None
     True
     """
     if "kind" in effects:
@@ -390,8 +461,13 @@ def pooled_effect(effects: pd.DataFrame, *, method: str = "REML", ci: str = "z")
     )
 
 
-def forest_outcomes(data, studies: pd.DataFrame | None = None) -> pd.DataFrame:
+def forest_outcomes(evidence: Evidence) -> pd.DataFrame:
     """Comparisons, outcomes and measures for which a forest plot can be drawn.
+
+    Parameters
+    ----------
+    evidence : Evidence
+        Its ``studies`` and ``results`` (results of other studies are ignored).
 
     Returns
     -------
@@ -401,12 +477,11 @@ def forest_outcomes(data, studies: pd.DataFrame | None = None) -> pd.DataFrame:
 
     Examples
     --------
-    >>> forest_outcomes(_demo_results(), _demo_studies()).values.tolist()
+    >>> forest_outcomes(_demo_evidence()).values.tolist()
     [[None, 'vas', 'MD', 1, 0]]
     """
-    if studies is None:
-        data, studies = data.results, data.studies
-    res = _in_studies(data, studies)
+    studies, results = _tables(evidence, "forest_outcomes")
+    res = _in_studies(results, studies)
     codes = _codes(res["outcome"])
     comps = result_comparisons(res, studies)
     rows = []
@@ -423,7 +498,7 @@ def forest_outcomes(data, studies: pd.DataFrame | None = None) -> pd.DataFrame:
             measures += ["RR"] if part["events"].notna().any() else []
             measures += [m for m in _codes(part["effect_measure"]).dropna().unique() if m != "SMD"]
             for measure in dict.fromkeys(measures):
-                t = forest_table(part, studies, outcome=outcome, measure=measure)
+                t = _forest_table(part, studies, outcome=outcome, measure=measure)
                 if len(t):
                     kinds = t["kind"].value_counts()
                     rows.append(

@@ -16,7 +16,7 @@ from ._common import (
     primary_studies,
     total,
 )
-from .findings import direction_table
+from .findings import _direction_table
 
 # Blinding as reported -> a judgement for the "blinding" traffic light. Pain and
 # disability are self-reported, so an open (unblinded) comparison is at high risk
@@ -125,7 +125,7 @@ def evidence_map_table(
     pairs["route"] = pairs["study_id"].map(_by_id(prim, "route"))
     pairs["finding"] = NO_RESULT
     if results is not None and len(results):
-        dt = direction_table(prim, results)[["study_id", "outcome", "direction"]]
+        dt = _direction_table(prim, results)[["study_id", "outcome", "direction"]]
         pairs = pairs.merge(dt, on=["study_id", "outcome"], how="left")
         pairs["finding"] = pairs["direction"].fillna(NO_RESULT)
     out_order = _order(pairs["outcome"], results["outcome"] if results is not None else None)

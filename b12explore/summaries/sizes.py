@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..errors import check_option
 from ._common import (
     _codes,
     _labels,
@@ -13,6 +14,13 @@ from ._common import (
     review_studies,
     total,
 )
+
+__all__ = ["GROUPS", "SIZE_MEASURES", "review_sizes", "sample_sizes", "totals_by"]
+
+#: Studies-table columns the sample-size tables group by (``by=``).
+GROUPS = ("route", "design", "b12_form")
+#: What ``sample_sizes`` ranks by (``measure=``).
+SIZE_MEASURES = ("enrolled", "analysed")
 
 
 def sample_sizes(
@@ -42,10 +50,8 @@ def sample_sizes(
     >>> sample_sizes(studies)[["label", "n"]].values.tolist()
     [['B 2011', 60], ['A 2000', 40]]
     """
-    if measure not in ("enrolled", "analysed"):
-        raise ValueError(f"measure must be 'enrolled' or 'analysed', got {measure!r}")
-    if by not in ("route", "design", "b12_form"):
-        raise ValueError(f"by must be 'route', 'design' or 'b12_form', got {by!r}")
+    check_option("measure", measure, SIZE_MEASURES)
+    check_option("by", by, GROUPS)
     prim = primary_studies(studies)
     first, other = ("n_enrolled", "n_analysed")[:: 1 if measure == "enrolled" else -1]
     out = pd.DataFrame(
@@ -66,8 +72,15 @@ def sample_sizes(
     return out.reset_index(drop=True)
 
 
-def totals_by(studies: pd.DataFrame, by: str = "route") -> pd.DataFrame:
+def totals_by(studies: pd.DataFrame, *, by: str = "route") -> pd.DataFrame:
     """Number of primary studies and participants per group.
+
+    Parameters
+    ----------
+    studies : DataFrame
+        The studies table.
+    by : {"route", "design", "b12_form"}
+        The column whose codes are the groups.
 
     Returns
     -------
@@ -78,9 +91,15 @@ def totals_by(studies: pd.DataFrame, by: str = "route") -> pd.DataFrame:
 
     Examples
     --------
-    >>> totals_by(_demo_studies(), "route")[["group", "studies", "participants"]].values.tolist()
+    >>> t = totals_by(_demo_studies(), by="route")
+    >>> t[["group", "studies", "participants"]].values.tolist()
     [['intramuscular', 1, 60], ['oral', 1, 40]]
+    >>> totals_by(_demo_studies(), by="rout")
+    Traceback (most recent call last):
+    ...
+    ValueError: by: 'rout' is not one of route, design, b12_form; did you mean 'route'?
     """
+    check_option("by", by, GROUPS)
     prim = primary_studies(studies)
     n = participants(prim)
     frame = pd.DataFrame(

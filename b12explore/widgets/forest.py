@@ -57,11 +57,11 @@ def _forest_inputs(ev: Evidence, state: FilterState, full: Callable | None = Non
     """
     choice = _forest_choice(ev.results, state.outcome)
     if choice is None:
-        effects = summaries.forest_table(ev.results, ev.studies, outcome=state.outcome or "vas")
+        effects = summaries.forest_table(ev, outcome=state.outcome or "vas")
         return effects, None
     outcome, measure = choice
     if full is None:
-        effects = summaries.forest_table(ev.results, ev.studies, outcome=outcome, measure=measure)
+        effects = summaries.forest_table(ev, outcome=outcome, measure=measure)
         return effects, summaries.pooled_effect(effects, ci=POOL_CI)
     table = full(outcome, measure)
     effects = table[table["study_id"].isin(set(ev.studies["study_id"]))]

@@ -421,9 +421,7 @@ class Explorer(_ControlsMixin, _DetailMixin):
         key = (outcome, measure)
         if key not in self._forest_cache:
             ev = self.evidence
-            self._forest_cache[key] = summaries.forest_table(
-                ev.results, ev.studies, outcome=outcome, measure=measure
-            )
+            self._forest_cache[key] = summaries.forest_table(ev, outcome=outcome, measure=measure)
         return self._forest_cache[key]
 
     def _key_studies(self) -> Hashable:

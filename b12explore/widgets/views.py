@@ -181,7 +181,7 @@ def _draw_direction(fig: Figure, ev: Evidence, state: FilterState) -> None:
 
     ax = fig.add_subplot()
     shown, hidden = _largest_with_results(ev)
-    charts.direction_plot(shown, ev.results, ax=ax)
+    charts.direction_plot(ev.replace(studies=shown), ax=ax)
     if hidden:
         _note(ax, f"{len(shown)} largest studies shown; {hidden:,} more with results")
     _fit_margins(fig)
