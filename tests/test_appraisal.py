@@ -246,3 +246,14 @@ def test_clinical_questions_answer_from_the_tables(evidence):
     no_def = t[t["question"].str.contains("without B12 deficiency")]
     assert set(no_def["studies"].str.contains("Mauro 2000")) == {True}
     assert isinstance(pd.DataFrame(t), pd.DataFrame)
+
+
+def test_new_body_of_evidence_and_single_group_studies_rate_nothing(evidence):
+    t = summaries.certainty_table(evidence).set_index("certainty_id")
+    rad = t.loc["bvit_nsaid_radiculopathy"]
+    assert rad["participants"] == 120  # Maksimov 2020 only: Levin's results were not readable
+    assert rad["relative_effect"] == "not estimable"
+    assert rad["computed"] == "very_low"
+    rated = {s for ids in t["study_ids"] for s in str(ids).split(";")}
+    single = set(evidence.studies.loc[evidence.studies["comparison"] == "single_group", "study_id"])
+    assert single and not single & rated  # a single group answers no comparative question

@@ -458,7 +458,12 @@ def test_filter_by_comparison_and_certainty():
     low = apply_filters(ev, FilterState.from_values(certainty="low"))
     assert set(low.studies["study_id"]) == {"dolor2009", "calderonospina2020"}
     very_low = apply_filters(ev, FilterState.from_values(certainty=["very_low"]))
-    assert set(very_low.studies["study_id"]) == {"chiu2011", "mauro2000", "ali2021"}
+    assert set(very_low.studies["study_id"]) == {
+        "chiu2011",
+        "mauro2000",
+        "ali2021",
+        "maksimov2020",
+    }
     assert "certainty: very low" in describe(FilterState(certainty=("very_low",)))
     with pytest.raises(ValueError):
         FilterState.from_values(certainty="certain")
