@@ -255,5 +255,6 @@ def test_new_body_of_evidence_and_single_group_studies_rate_nothing(evidence):
     assert rad["relative_effect"] == "not estimable"
     assert rad["computed"] == "very_low"
     rated = {s for ids in t["study_ids"] for s in str(ids).split(";")}
-    single = set(evidence.studies.loc[evidence.studies["comparison"] == "single_group", "study_id"])
+    studies = evidence.studies
+    single = set(studies.loc[studies["comparison"] == "single_group", "study_id"])
     assert single and not single & rated  # a single group answers no comparative question
