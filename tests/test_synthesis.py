@@ -377,9 +377,9 @@ def test_empty_rob_gives_a_note(constructed):
 
 
 def test_studies_risk_of_bias_is_derived_from_the_appraisal_tables():
-    from b12explore.summaries.bias import study_risk_of_bias
+    from b12explore.summaries.bias import derived_risk_of_bias
 
-    t = study_risk_of_bias(load()).set_index("study_id")
+    t = derived_risk_of_bias(load()).set_index("study_id")
     stale = t[t["derived"] != t["stored"]]
     assert stale.empty, stale[["tool", "overall", "derived", "stored"]]
     assert t.loc["levin2011", ["tool", "overall", "stored"]].tolist() == [
@@ -397,7 +397,7 @@ def test_studies_risk_of_bias_is_derived_from_the_appraisal_tables():
 
 
 def test_an_edited_appraisal_makes_the_studies_column_stale():
-    from b12explore.summaries.bias import study_risk_of_bias
+    from b12explore.summaries.bias import derived_risk_of_bias
 
     ev = load()
     robins = summaries.optional_table(ev, "robins_i").copy()
@@ -412,10 +412,10 @@ def test_an_edited_appraisal_makes_the_studies_column_stale():
         def table(self, name):
             return robins if name == "robins_i" else summaries.optional_table(ev, name)
 
-    t = study_risk_of_bias(Edited()).set_index("study_id")
+    t = derived_risk_of_bias(Edited()).set_index("study_id")
     assert t.loc["maksimov2020", "derived"] == "some_concerns"
     assert t.loc["maksimov2020", "stored"] == "high"  # the CSV no longer matches: caught
-    missing = study_risk_of_bias(
+    missing = derived_risk_of_bias(
         type("NoRobins", (Edited,), {"table": lambda self, n: robins.iloc[0:0]})()
     ).set_index("study_id")
     assert missing.loc["maksimov2020", "derived"] == "not_assessed"

@@ -18,7 +18,7 @@ __all__ = [
     "risk_of_bias_domains",
     "risk_of_bias_overall",
     "risk_of_bias_summary",
-    "study_risk_of_bias",
+    "derived_risk_of_bias",
 ]
 
 #: tool name -> (table, id column, domain column, judgement column, domains in order)
@@ -200,7 +200,7 @@ def risk_of_bias_summary(evidence, tool: str = "RoB 2", *, weighted: bool = True
     return out[cols].reset_index(drop=True)
 
 
-def study_risk_of_bias(evidence) -> pd.DataFrame:
+def derived_risk_of_bias(evidence) -> pd.DataFrame:
     """``studies.risk_of_bias`` as derived from the appraisal tables, beside the stored one.
 
     Each study gets its tool (:func:`b12explore.appraisal.appraisal_tool`), the tool
@@ -217,7 +217,7 @@ def study_risk_of_bias(evidence) -> pd.DataFrame:
     Examples
     --------
     >>> from b12explore import load
-    >>> t = study_risk_of_bias(load())
+    >>> t = derived_risk_of_bias(load())
     >>> bool((t["derived"] == t["stored"]).all())
     True
     >>> t.set_index("study_id").loc["mauro2000", ["tool", "overall", "derived"]].tolist()
