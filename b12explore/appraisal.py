@@ -23,6 +23,20 @@ AMSTAR 2 (Shea et al. 2017, critical items 2, 4, 7, 9, 11, 13, 15)
     the text we could read does not show (``cannot_tell``) is not credited: it
     counts as a *no* (``unverified_as_flaw=True``). The rating is therefore a
     floor that the full text may raise; ``basis`` in the data says what was read.
+Which tool (Handbook ch. 8, 25; Shea et al. 2017)
+    randomised trials: RoB 2; non-randomised comparisons of interventions
+    (``non_randomised``, ``observational``): ROBINS-I; systematic reviews and
+    meta-analyses: AMSTAR 2. Single-group studies (no comparison: ROBINS-I judges a
+    comparison against a target trial), narrative reviews (AMSTAR 2 is for
+    systematic reviews) and animal studies are not appraised, each with a stated
+    reason (:func:`appraisal_tool`).
+``studies.risk_of_bias`` (:func:`study_risk_of_bias`)
+    derived from the tables' overall judgement, never typed: RoB 2 keeps its code;
+    ROBINS-I *low* -> low (the tool's "comparable to a well-performed randomised
+    trial"), *moderate* -> some concerns, *serious* and *critical* -> high, *no
+    information* -> not assessed; reviews and studies without a risk-of-bias tool
+    -> not assessed (a review's AMSTAR 2 rating is confidence in the review, not
+    risk of bias).
 GRADE (Guyatt et al. 2008; Handbook ch. 14)
     start *high* (4) for randomised evidence, *low* (2) for non-randomised; add
     the five downgrade domains (0, -1 or -2 each); add upgrades (0, +1, +2) only
@@ -41,10 +55,13 @@ __all__ = [
     "GRADE_LEVELS",
     "ROB2_DOMAINS",
     "ROBINS_I_DOMAINS",
+    "STUDY_RISK_OF_BIAS",
     "amstar2_overall",
+    "appraisal_tool",
     "grade_level",
     "rob2_overall",
     "robins_i_overall",
+    "study_risk_of_bias",
 ]
 
 ROB2_DOMAINS = (
@@ -227,3 +244,91 @@ def grade_level(
     if not randomised and rob == 0:
         level += int(upgrades)
     return GRADE_LEVELS[min(4, max(1, level))]
+
+
+#: Tool -> overall judgement -> ``studies.risk_of_bias`` code (see module notes).
+STUDY_RISK_OF_BIAS: dict[str, dict[str, str]] = {
+    "RoB 2": {"low": "low", "some_concerns": "some_concerns", "high": "high"},
+    "ROBINS-I": {
+        "low": "low",
+        "moderate": "some_concerns",
+        "serious": "high",
+        "critical": "high",
+        "no_information": "not_assessed",
+    },
+}
+_NOT_APPRAISED = {
+    "single_group": "single group: no comparison of interventions for RoB 2 or ROBINS-I to "
+    "appraise (ROBINS-I judges a comparison against a target trial)",
+    "narrative_review": "narrative review: AMSTAR 2 appraises systematic reviews only",
+    "animal": "animal study: RoB 2 and ROBINS-I appraise studies in people",
+}
+
+
+def appraisal_tool(design: str, comparison: str | None = None) -> tuple[str | None, str]:
+    """Which appraisal tool applies to a study, or why none does.
+
+    Parameters
+    ----------
+    design : str
+        ``studies.design`` code.
+    comparison : str, optional
+        ``studies.comparison`` code; ``single_group`` means no comparator.
+
+    Returns
+    -------
+    (str or None, str)
+        ``("RoB 2" | "ROBINS-I" | "AMSTAR 2", "")`` or ``(None, reason)``.
+
+    Examples
+    --------
+    >>> appraisal_tool("rct", "b12_vs_placebo")
+    ('RoB 2', '')
+    >>> appraisal_tool("observational", "bvit_nsaid_vs_nsaid")
+    ('ROBINS-I', '')
+    >>> appraisal_tool("non_randomised", "single_group")[0] is None
+    True
+    """
+    design = str(design)
+    if comparison == "single_group":
+        return None, _NOT_APPRAISED["single_group"]
+    if design == "rct":
+        return "RoB 2", ""
+    if design in ("non_randomised", "observational"):
+        return "ROBINS-I", ""
+    if design in ("systematic_review", "meta_analysis"):
+        return "AMSTAR 2", ""
+    if design in _NOT_APPRAISED:
+        return None, _NOT_APPRAISED[design]
+    raise ValueError(f"appraisal: unknown design {design!r}")
+
+
+def study_risk_of_bias(tool: str | None, overall: str | None) -> str:
+    """``studies.risk_of_bias`` code from a tool's overall judgement.
+
+    Parameters
+    ----------
+    tool : {"RoB 2", "ROBINS-I", "AMSTAR 2"} or None
+    overall : str or None
+        The table's overall judgement (missing when not appraised).
+
+    Returns
+    -------
+    str
+        ``low``, ``some_concerns``, ``high`` or ``not_assessed``.
+
+    Examples
+    --------
+    >>> study_risk_of_bias("ROBINS-I", "serious")
+    'high'
+    >>> study_risk_of_bias("RoB 2", "some_concerns")
+    'some_concerns'
+    >>> study_risk_of_bias("AMSTAR 2", "critically_low")
+    'not_assessed'
+    """
+    if tool is None or overall is None or tool not in STUDY_RISK_OF_BIAS:
+        return "not_assessed"
+    table = STUDY_RISK_OF_BIAS[tool]
+    if overall not in table:
+        raise ValueError(f"{tool}: unknown overall judgement {overall!r}; expected {tuple(table)}")
+    return table[overall]

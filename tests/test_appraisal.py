@@ -104,6 +104,53 @@ def test_unknown_values_are_refused(call):
         call()
 
 
+@pytest.mark.parametrize(
+    ("design", "comparison", "tool"),
+    [
+        ("rct", "b12_vs_placebo", "RoB 2"),
+        ("rct", "bvit_nsaid_vs_nsaid", "RoB 2"),
+        ("non_randomised", "b12_cotreatment_vs_cotreatment", "ROBINS-I"),
+        ("observational", "bvit_nsaid_vs_nsaid", "ROBINS-I"),
+        ("non_randomised", "single_group", None),  # no comparison to appraise
+        ("systematic_review", "several", "AMSTAR 2"),
+        ("meta_analysis", "bvit_nsaid_vs_nsaid", "AMSTAR 2"),
+        ("narrative_review", "not_applicable", None),
+        ("animal", None, None),
+    ],
+)
+def test_appraisal_tool_follows_the_design(design, comparison, tool):
+    got, reason = appraisal.appraisal_tool(design, comparison)
+    assert got == tool
+    assert (reason == "") == (tool is not None)
+
+
+@pytest.mark.parametrize(
+    ("tool", "overall", "expected"),
+    [
+        ("RoB 2", "low", "low"),
+        ("RoB 2", "some_concerns", "some_concerns"),
+        ("RoB 2", "high", "high"),
+        ("ROBINS-I", "low", "low"),
+        ("ROBINS-I", "moderate", "some_concerns"),
+        ("ROBINS-I", "serious", "high"),
+        ("ROBINS-I", "critical", "high"),
+        ("ROBINS-I", "no_information", "not_assessed"),
+        ("AMSTAR 2", "high", "not_assessed"),  # confidence in a review, not risk of bias
+        (None, None, "not_assessed"),
+        ("RoB 2", None, "not_assessed"),
+    ],
+)
+def test_study_risk_of_bias_from_the_overall_judgement(tool, overall, expected):
+    assert appraisal.study_risk_of_bias(tool, overall) == expected
+
+
+def test_study_risk_of_bias_refuses_an_unknown_overall_and_design():
+    with pytest.raises(ValueError, match="ROBINS-I"):
+        appraisal.study_risk_of_bias("ROBINS-I", "some_concerns")  # an RoB 2 code
+    with pytest.raises(ValueError, match="design"):
+        appraisal.appraisal_tool("case_report")
+
+
 # ------------------------------------------------------------------ the shipped data
 
 
@@ -199,3 +246,15 @@ def test_clinical_questions_answer_from_the_tables(evidence):
     no_def = t[t["question"].str.contains("without B12 deficiency")]
     assert set(no_def["studies"].str.contains("Mauro 2000")) == {True}
     assert isinstance(pd.DataFrame(t), pd.DataFrame)
+
+
+def test_new_body_of_evidence_and_single_group_studies_rate_nothing(evidence):
+    t = summaries.certainty_table(evidence).set_index("certainty_id")
+    rad = t.loc["bvit_nsaid_radiculopathy"]
+    assert rad["participants"] == 120  # Maksimov 2020 only: Levin's results were not readable
+    assert rad["relative_effect"] == "not estimable"
+    assert rad["computed"] == "very_low"
+    rated = {s for ids in t["study_ids"] for s in str(ids).split(";")}
+    studies = evidence.studies
+    single = set(studies.loc[studies["comparison"] == "single_group", "study_id"])
+    assert single and not single & rated  # a single group answers no comparative question

@@ -392,3 +392,95 @@ def test_comparison_codes_follow_the_contract_order():
         "several",
         "not_applicable",
     ]
+
+
+# --- appraisal coverage (issue 11) --------------------------------------------------------------
+
+APPRAISAL_TABLES = {"RoB 2": "rob2", "ROBINS-I": "robins_i", "AMSTAR 2": "amstar2"}
+BASIS_WORDS = {
+    "title_only": "title",
+    "abstract_only": "abstract",
+    "first_page": "first page",
+    "full_text": "full text",
+}
+
+
+def _appraisal_rows(table: str) -> dict[str, list[dict[str, str]]]:
+    id_col = "review_id" if table == "amstar2" else "study_id"
+    out: dict[str, list[dict[str, str]]] = {}
+    for row in _rows(table):
+        out.setdefault(row[id_col], []).append(row)
+    return out
+
+
+def _study_urls() -> dict[str, set[str]]:
+    urls: dict[str, set[str]] = {}
+    for name in ("studies", "reports"):
+        for row in _rows(name):
+            for col in ("source_url", "read_via"):
+                urls.setdefault(row["study_id"], set()).update(_urls(row.get(col, "")))
+    return urls
+
+
+def test_every_study_is_appraised_by_its_tool_or_has_a_stated_reason():
+    from b12explore.appraisal import (
+        AMSTAR2_ITEMS,
+        ROB2_DOMAINS,
+        ROBINS_I_DOMAINS,
+        appraisal_tool,
+    )
+
+    expected = {"RoB 2": ROB2_DOMAINS, "ROBINS-I": ROBINS_I_DOMAINS, "AMSTAR 2": AMSTAR2_ITEMS}
+    tables = {tool: _appraisal_rows(t) for tool, t in APPRAISAL_TABLES.items()}
+    for sid, row in STUDIES.items():
+        tool, reason = appraisal_tool(row["design"], row["comparison"])
+        if tool is None:
+            assert len(reason) > 20, f"{sid}: not appraised and no reason"
+            assert all(sid not in t for t in tables.values()), f"{sid}: appraised without a tool"
+            continue
+        rows = tables[tool].get(sid, [])
+        key = "item" if tool == "AMSTAR 2" else "domain"
+        got = [r[key] for r in rows]
+        assert sorted(got) == sorted([*expected[tool], "overall"]), (
+            f"{sid}: {tool} rows {got} instead of every domain plus overall"
+        )
+        others = [t for name, t in tables.items() if name != tool and sid in t]
+        assert not others, f"{sid}: appraised with a tool that does not fit its design"
+    primary = [s for s, r in STUDIES.items() if r["design"] in PRIMARY_DESIGNS]
+    assert {"levin2011", "maksimov2020", "filatova2024"} <= set(primary)
+
+
+def test_every_judgement_has_a_support_text_that_names_its_basis():
+    for table in APPRAISAL_TABLES.values():
+        for i, row in enumerate(_rows(table), start=2):
+            support = row["support"]
+            assert len(support) > 40, f"{table}.csv line {i}: support text too short"
+            word = BASIS_WORDS[row["basis"]]
+            assert word in support.lower(), (
+                f"{table}.csv line {i}: basis {row['basis']} but the support does not say "
+                f"{word!r}: {support[:60]!r}"
+            )
+
+
+def test_appraisals_cite_the_studys_own_record_and_name_their_copies():
+    urls = _study_urls()
+    for table in [*APPRAISAL_TABLES.values(), "review_inclusions"]:
+        id_col = "study_id" if table in ("rob2", "robins_i") else "review_id"
+        for i, row in enumerate(_rows(table), start=2):
+            own = urls[row[id_col]]
+            assert set(_urls(row["source_url"])) & own, (
+                f"{table}.csv line {i}: source_url is none of {row[id_col]}'s records"
+            )
+            stray = [u for u in _urls(row["read_via"]) if u not in own]
+            assert not stray, f"{table}.csv line {i}: read_via {stray} is not a known copy"
+
+
+def test_certainty_rows_cite_records_of_their_studies():
+    urls = _study_urls()
+    for i, row in enumerate(_rows("certainty"), start=2):
+        ids = [s for s in row["study_ids"].split(";") if s]
+        assert ids and all(s in STUDIES for s in ids), f"certainty.csv line {i}: unknown study"
+        own = set().union(*(urls[s] for s in ids))
+        assert set(_urls(row["source_url"])) <= own, (
+            f"certainty.csv line {i}: a source_url is not a record of {ids}"
+        )

@@ -167,3 +167,42 @@ def test_cli_ctrl_c_exits_130_with_one_line(small, tmp_path, capsys, monkeypatch
     code = cli.main(["export", "--out", str(tmp_path / "o"), "--data", str(small)])
     assert code == 130
     assert "interrupted" in one_line_error(capsys)
+
+
+@pytest.mark.parametrize("overwrite", [False, True])
+def test_cli_refuses_a_folder_planted_at_a_target_name_and_deletes_nothing(
+    small, tmp_path, capsys, overwrite
+):
+    out = tmp_path / "out"
+    out.mkdir()
+    planted = out / "c0.png"
+    planted.mkdir()
+    (planted / "notes.txt").write_text("my own work")
+    argv = ["export", "--out", str(out), "--data", str(small)]
+    code = cli.main(argv + (["--overwrite"] if overwrite else []))
+    assert code == 2
+    line = one_line_error(capsys)
+    assert "c0.png" in line and "folder" in line
+    assert (planted / "notes.txt").read_text() == "my own work"
+    assert sorted(p.name for p in out.iterdir()) == ["c0.png"]  # nothing written, nothing hidden
+
+
+def test_a_lone_surrogate_in_a_label_renders_without_error():
+    import xml.etree.ElementTree as ET
+
+    from b12explore.charts import sample_size_chart
+    from b12explore.export.render import render_figure
+
+    fig = Figure()
+    ax = fig.add_subplot()
+    ax.bar(["lone \ud800 surrogate", "plain"], [1, 2])
+    ax.set_title("title \udfff too", loc="left")
+    from b12explore import load
+
+    studies = load().studies
+    studies["label"] = [f"Lone \ud800 {i}" for i in range(len(studies))]
+    chart_fig = sample_size_chart(studies).figure
+    for f in (fig, chart_fig):
+        out = render_figure(f, ["svg", "png", "pdf"], dpi=30, caption="Sources: \ud800 x.")
+        ET.fromstring(out["svg"])  # valid XML
+        assert out["png"].startswith(b"\x89PNG") and out["pdf"].startswith(b"%PDF")

@@ -373,6 +373,55 @@ def test_empty_rob_gives_a_note(constructed):
     assert any(t.get_gid() == "empty-note" for t in ax.texts)
 
 
+# ------------------------------------------------------------------ studies.risk_of_bias
+
+
+def test_studies_risk_of_bias_is_derived_from_the_appraisal_tables():
+    from b12explore.summaries.bias import derived_risk_of_bias
+
+    t = derived_risk_of_bias(load()).set_index("study_id")
+    stale = t[t["derived"] != t["stored"]]
+    assert stale.empty, stale[["tool", "overall", "derived", "stored"]]
+    assert t.loc["levin2011", ["tool", "overall", "stored"]].tolist() == [
+        "ROBINS-I",
+        "serious",
+        "high",
+    ]
+    assert t.loc["maksimov2020", "overall"] == "serious"
+    assert pd.isna(t.loc["filatova2024", "tool"])
+    assert "single group" in t.loc["filatova2024", "reason"]
+    # every primary study with a tool has its overall judgement in the tables
+    appraised = t[t["tool"].isin(["RoB 2", "ROBINS-I"])]
+    assert appraised["overall"].notna().all()
+    assert set(t.loc[t["stored"] != "not_assessed"].index) == set(appraised.index)
+
+
+def test_an_edited_appraisal_makes_the_studies_column_stale():
+    from b12explore.summaries.bias import derived_risk_of_bias
+
+    ev = load()
+    robins = summaries.optional_table(ev, "robins_i").copy()
+    for col in ("domain", "judgement"):
+        robins[col] = robins[col].astype(object)
+    maksimov = robins["study_id"] == "maksimov2020"
+    robins.loc[maksimov, "judgement"] = "moderate"  # every domain and the overall
+
+    class Edited:
+        studies, descriptor = ev.studies, ev.descriptor
+
+        def table(self, name):
+            return robins if name == "robins_i" else summaries.optional_table(ev, name)
+
+    t = derived_risk_of_bias(Edited()).set_index("study_id")
+    assert t.loc["maksimov2020", "derived"] == "some_concerns"
+    assert t.loc["maksimov2020", "stored"] == "high"  # the CSV no longer matches: caught
+    missing = derived_risk_of_bias(
+        type("NoRobins", (Edited,), {"table": lambda self, n: robins.iloc[0:0]})()
+    ).set_index("study_id")
+    assert missing.loc["maksimov2020", "derived"] == "not_assessed"
+    assert "no ROBINS-I appraisal" in missing.loc["maksimov2020", "reason"]
+
+
 # ------------------------------------------------------------------ notebook 05
 
 
@@ -409,7 +458,12 @@ def test_filter_by_comparison_and_certainty():
     low = apply_filters(ev, FilterState.from_values(certainty="low"))
     assert set(low.studies["study_id"]) == {"dolor2009", "calderonospina2020"}
     very_low = apply_filters(ev, FilterState.from_values(certainty=["very_low"]))
-    assert set(very_low.studies["study_id"]) == {"chiu2011", "mauro2000", "ali2021"}
+    assert set(very_low.studies["study_id"]) == {
+        "chiu2011",
+        "mauro2000",
+        "ali2021",
+        "maksimov2020",
+    }
     assert "certainty: very low" in describe(FilterState(certainty=("very_low",)))
     with pytest.raises(ValueError):
         FilterState.from_values(certainty="certain")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import textwrap
+from collections.abc import Iterator
 
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -130,14 +132,15 @@ class _LiteralFigure(Figure):
 _LiteralFigure.__name__ = "Figure"  # repr "<Figure size ...>"; pickling uses __qualname__
 
 
-def _make_literal(fig) -> None:
+def _make_literal(fig, math: bool = False) -> None:
     from matplotlib.text import Text
     from matplotlib.ticker import FixedFormatter
 
     from ..textsafe import clean_text, has_control
 
     for text in fig.findobj(Text):
-        text.set_parse_math(False)
+        if not math:
+            text.set_parse_math(False)
         raw = text.get_text()
         if has_control(raw):
             text.set_text(clean_text(raw))
@@ -150,25 +153,61 @@ def _make_literal(fig) -> None:
 
 
 def _draw_literal(fig, draw, renderer):
-    """Run ``draw(renderer)`` with every text of ``fig`` literal (tick labels made during
-    the draw too: ``text.parse_math`` is off for its duration)."""
+    """Run ``draw(renderer)`` with every text of ``fig`` literal (see :func:`literal_texts`)."""
+    with literal_texts(fig):
+        return draw(renderer)
+
+
+@contextlib.contextmanager
+def literal_texts(fig, *, math: bool = False) -> Iterator[None]:
+    """For the duration of the block every text of ``fig`` is literal and clean.
+
+    Texts lose control characters and lone surrogates, tick labels made during the
+    block too (their formatters are wrapped), and ``text.parse_math`` is off. Used
+    by every draw of a chart figure, and by anything that measures texts outside a
+    draw (the slide layout), where a lone surrogate would reach the font engine.
+    ``math=True`` only cleans (a user's own figure keeps its mathtext).
+
+    Examples
+    --------
+    >>> fig = Figure()
+    >>> ax = fig.add_subplot()
+    >>> _ = ax.set_xticks([0], ["x \\ud800"])
+    >>> with literal_texts(fig):
+    ...     [t.get_text() for t in ax.get_xticklabels()]
+    ['x ']
+    """
     from matplotlib import rcParams
 
-    _make_literal(fig)
+    _make_literal(fig, math)
     swapped = []
-    for ax in fig.get_axes():  # tick labels are (re)made from the formatters during the draw
+    for ax in fig.get_axes():  # tick labels are (re)made from the formatters
         for axis in ax._axis_map.values():
             for ticker in (axis.major, axis.minor):
                 swapped.append((ticker, ticker.formatter))
                 ticker.formatter = _CleanFormatter(ticker.formatter)
     before = rcParams["text.parse_math"]
-    rcParams["text.parse_math"] = False
+    rcParams["text.parse_math"] = math and before
     try:
-        return draw(renderer)
+        yield
     finally:
         rcParams["text.parse_math"] = before
         for ticker, formatter in swapped:
             ticker.formatter = formatter
+
+
+def unwrap_formatter(formatter: Formatter) -> Formatter:
+    """The formatter itself, also while :func:`literal_texts` wraps it.
+
+    Examples
+    --------
+    >>> from matplotlib.ticker import ScalarFormatter
+    >>> type(unwrap_formatter(_CleanFormatter(ScalarFormatter()))).__name__
+    'ScalarFormatter'
+    """
+    while isinstance(formatter, _CleanFormatter):
+        formatter = formatter.__dict__["_inner"]
+    return formatter
 
 
 class _CleanFormatter(Formatter):

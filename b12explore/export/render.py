@@ -23,7 +23,7 @@ from concurrent.futures import ProcessPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from ..style import MIN_SLIDE_PT, SIZES, SVG_RC
-from ..textsafe import clean_svg
+from ..textsafe import clean_svg, clean_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -403,9 +403,11 @@ def _thin_ticks(fig: Figure, renderer: Any, restore: _Restore) -> None:
     """Drop every other tick label of an axis whose labels touch (large slide text)."""
     from matplotlib.ticker import FixedLocator, ScalarFormatter
 
+    from ..charts._base import unwrap_formatter
+
     for ax in fig.axes:
         for axis, horizontal in ((ax.xaxis, True), (ax.yaxis, False)):
-            if not isinstance(axis.get_major_formatter(), ScalarFormatter):
+            if not isinstance(unwrap_formatter(axis.get_major_formatter()), ScalarFormatter):
                 continue  # category labels are never dropped (they are fitted instead)
             for _ in range(5):
                 texts = [t for t in axis.get_majorticklabels() if t.get_text().strip()]
@@ -518,7 +520,13 @@ def laid_out(
     restore = _Restore()
     text = None
     old_canvas = fig.canvas
+    literal = contextlib.ExitStack()
     try:
+        # texts are measured outside a draw: clean them first (a lone surrogate would
+        # reach the font engine); a chart's texts are data (literal), a user's keep math
+        from ..charts._base import literal_texts
+
+        literal.enter_context(literal_texts(fig, math=not getattr(fig, "_b12_literal", False)))
         # One Agg renderer for every measurement (text sizes are cached per renderer).
         FigureCanvasAgg(fig)
         # a fixed layout dpi: the same figure gives the same bytes whatever its own dpi
@@ -532,7 +540,9 @@ def laid_out(
         _legends_outside(fig, restore, w - 2 * margin)
         cap_h = 0.0
         if caption:
-            wrapped = wrap_lines(caption, w - 2 * margin, CAPTION_FONTSIZE, CAPTION_MAX_LINES)
+            wrapped = wrap_lines(
+                clean_text(caption), w - 2 * margin, CAPTION_FONTSIZE, CAPTION_MAX_LINES
+            )
             n_lines = wrapped.count("\n") + 1
             cap_h = (n_lines * CAPTION_FONTSIZE * 1.25 + 10) / 72
             text = fig.text(
@@ -545,6 +555,7 @@ def laid_out(
                 color="#333333",
                 linespacing=1.2,
                 gid="slide-caption",
+                parse_math=False,
             )
             text.set_in_layout(False)  # it sits below the safe area of the chart
         inset = margin + 0.03  # hinting at another dpi may widen text by a pixel or two
@@ -575,6 +586,7 @@ def laid_out(
         if text is not None:
             text.remove()
         restore.run()
+        literal.close()
         fig.set_layout_engine(old_engine)
         for ax, orig, active, in_layout in positions:
             ax.set_position(orig, which="original")

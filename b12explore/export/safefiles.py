@@ -115,7 +115,9 @@ def check_free(paths: Iterable[Path], *, overwrite: bool = False) -> None:
     """Raise ``FileExistsError`` naming every target that exists (unless ``overwrite``).
 
     Also rejects the same target listed twice, which would make one export
-    silently replace another.
+    silently replace another, and (``ValueError``, even with ``overwrite``) a target
+    name taken by a folder, a link or anything else that is not a regular file: the
+    user's folder is never moved aside or deleted.
 
     Examples
     --------
@@ -127,6 +129,13 @@ def check_free(paths: Iterable[Path], *, overwrite: bool = False) -> None:
         if p in seen:
             raise ValueError(f"two exports would write the same file: {p}")
         seen.add(p)
+    for p in paths:  # never moved aside, replaced or deleted, with or without overwrite
+        if os.path.lexists(p) and (os.path.islink(p) or not os.path.isfile(p)):
+            kind = "a folder" if os.path.isdir(p) else "not a regular file"
+            raise ValueError(
+                f"export target {p} is {kind}; nothing was written or deleted "
+                "(move it away or choose another folder)"
+            )
     if overwrite:
         return
     existing = [str(p) for p in paths if os.path.lexists(p)]

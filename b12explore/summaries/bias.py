@@ -18,6 +18,7 @@ __all__ = [
     "risk_of_bias_domains",
     "risk_of_bias_overall",
     "risk_of_bias_summary",
+    "derived_risk_of_bias",
 ]
 
 #: tool name -> (table, id column, domain column, judgement column, domains in order)
@@ -197,3 +198,61 @@ def risk_of_bias_summary(evidence, tool: str = "RoB 2", *, weighted: bool = True
     total = out.groupby("domain")["weight"].transform("sum")
     out["share"] = (100 * out["weight"] / total.where(total > 0)).fillna(0.0)
     return out[cols].reset_index(drop=True)
+
+
+def derived_risk_of_bias(evidence) -> pd.DataFrame:
+    """``studies.risk_of_bias`` as derived from the appraisal tables, beside the stored one.
+
+    Each study gets its tool (:func:`b12explore.appraisal.appraisal_tool`), the tool
+    table's overall judgement and the code that :func:`b12explore.appraisal.study_risk_of_bias`
+    derives from it; a study without a tool carries the reason instead.
+
+    Returns
+    -------
+    DataFrame
+        ``study_id, label, design, tool, overall, derived, stored, reason`` in the
+        order of ``evidence.studies``; ``derived != stored`` marks a hand-edited or
+        stale ``studies.risk_of_bias``.
+
+    Examples
+    --------
+    >>> from b12explore import load
+    >>> t = derived_risk_of_bias(load())
+    >>> bool((t["derived"] == t["stored"]).all())
+    True
+    >>> t.set_index("study_id").loc["mauro2000", ["tool", "overall", "derived"]].tolist()
+    ['RoB 2', 'high', 'high']
+    """
+    studies = evidence.studies
+    overall = risk_of_bias_overall(evidence)
+    stored_overall = {(r.study_id, r.tool): r.stored for r in overall.itertuples()}
+    comparison = (
+        studies["comparison"] if "comparison" in studies else pd.Series(None, index=studies.index)
+    )
+    rows = []
+    for sid, label, design, comp, rob in zip(
+        studies["study_id"],
+        studies["study_id"].map(_labels(studies)),
+        _codes(studies["design"]),
+        _codes(comparison),
+        _codes(studies["risk_of_bias"]),
+        strict=True,
+    ):
+        tool, reason = appraisal.appraisal_tool(design, None if pd.isna(comp) else comp)
+        judged = stored_overall.get((sid, tool))
+        if tool is not None and judged is None:
+            reason = f"no {tool} appraisal in the tables"
+        rows.append(
+            {
+                "study_id": sid,
+                "label": label,
+                "design": design,
+                "tool": tool,
+                "overall": judged,
+                "derived": appraisal.study_risk_of_bias(tool, judged),
+                "stored": None if pd.isna(rob) else str(rob),
+                "reason": reason,
+            }
+        )
+    cols = ["study_id", "label", "design", "tool", "overall", "derived", "stored", "reason"]
+    return pd.DataFrame(rows, columns=cols)
