@@ -489,3 +489,10 @@ def test_one_list_of_ratio_measures():
 
     assert summaries.RATIO_MEASURES is meta.RATIO_MEASURES
     assert set(summaries.RATIO_MEASURES) == {"RR", "OR", "HR"}
+
+
+def test_importing_summaries_does_not_import_scipy():
+    # summaries takes meta's RATIO_MEASURES; meta's numerical modules load on first use
+    code = "import sys, b12explore.summaries; print('scipy' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"

@@ -66,7 +66,9 @@ bounded number of steps that ends in a value or :class:`ConvergenceError`), :mod
 
 from __future__ import annotations
 
-from . import estimators
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from ._common import (
     BINARY_COLUMNS,
     CI_COLUMNS,
@@ -78,9 +80,29 @@ from ._common import (
     ZERO_CELL_ADD,
     ConvergenceError,
 )
-from .effects import effect_sizes, from_ci
-from .pooling import CI, PI, Method, PoolResult, pool
-from .sensitivity import SubgroupResult, cumulative, leave_one_out, subgroups
+
+# name -> submodule defining it (None: the submodule itself). Imported on first use, so
+# that the constants above (``summaries`` uses RATIO_MEASURES) do not import scipy.
+_LAZY: dict[str, str | None] = {
+    "estimators": None,
+    "effect_sizes": "effects",
+    "from_ci": "effects",
+    "CI": "pooling",
+    "PI": "pooling",
+    "Method": "pooling",
+    "PoolResult": "pooling",
+    "pool": "pooling",
+    "SubgroupResult": "sensitivity",
+    "cumulative": "sensitivity",
+    "leave_one_out": "sensitivity",
+    "subgroups": "sensitivity",
+}
+
+if TYPE_CHECKING:  # pragma: no cover
+    from . import estimators
+    from .effects import effect_sizes, from_ci
+    from .pooling import CI, PI, Method, PoolResult, pool
+    from .sensitivity import SubgroupResult, cumulative, leave_one_out, subgroups
 
 __all__ = [
     "BINARY_COLUMNS",
@@ -105,3 +127,16 @@ __all__ = [
     "pool",
     "subgroups",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module = importlib.import_module(f".{_LAZY[name] or name}", __name__)
+    value = module if _LAZY[name] is None else getattr(module, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
