@@ -19,7 +19,8 @@ Conventions
 
 Modules: ``_common`` (constants, participants, primary/review studies, labels,
 counts), ``sizes`` (sample sizes, totals, reviews), ``routes`` (route x form,
-delivery features), ``findings`` (directions, p-values, forest effects, pooling),
+delivery features), ``findings`` (directions, p-values, forest effects, pooling; per-study
+effects in ``_effects``),
 ``overview`` (evidence map, timeline, risk of bias, study table), ``reviews``
 (reviews apart from primary studies, optional tables, review inclusions),
 ``comparisons`` (what was compared, arm names, favours-labels), ``bias`` (RoB 2,
