@@ -11,15 +11,42 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .schema import vocab_of
 from .summaries import NOT_REPORTED
 
-VERDICTS = ("supported", "partly_supported", "not_supported", "misattributed", "not_verifiable")
-# Weakest last: a claim's overall verdict is the weakest verdict among its details.
+__all__ = ["SEVERITY", "claim_verdicts", "claims_table", "verdict_codes", "verdict_counts"]
+
+#: The rule behind a claim's overall verdict, strongest first: the overall verdict is
+#: the weakest among its details. A verdict code not listed here (a researcher's own)
+#: counts as weaker than all of them.
 SEVERITY = ("supported", "partly_supported", "not_verifiable", "misattributed", "not_supported")
 
 
-def _verdict_codes(claims: pd.DataFrame) -> pd.Series:
-    return pd.Categorical(claims["verdict"].astype(object), categories=VERDICTS)
+def verdict_codes(claims: pd.DataFrame) -> tuple[str, ...]:
+    """The verdict codes in display order: the descriptor's, then any others present.
+
+    Examples
+    --------
+    >>> from b12explore import load
+    >>> verdict_codes(load().claims)[:2]
+    ('supported', 'partly_supported')
+    """
+    col = claims["verdict"]
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        codes = [str(c) for c in col.cat.categories]
+    else:
+        vocab = vocab_of(claims)
+        codes = list(vocab.enums.get("claims", {}).get("verdict", ()))
+    extra = [str(v) for v in col.dropna().astype(object).unique() if str(v) not in codes]
+    return tuple(dict.fromkeys([*codes, *extra]))
+
+
+def _verdict_codes(claims: pd.DataFrame) -> pd.Categorical:
+    return pd.Categorical(claims["verdict"].astype(object), categories=verdict_codes(claims))
+
+
+def _weakness(verdict: object) -> int:
+    return SEVERITY.index(verdict) if verdict in SEVERITY else len(SEVERITY)
 
 
 def verdict_counts(claims: pd.DataFrame) -> pd.DataFrame:
@@ -33,8 +60,9 @@ def verdict_counts(claims: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        One row per verdict in schema order (``verdict, details, percent``), every
-        verdict listed even when its count is zero; percent rounded to one decimal.
+        One row per verdict in the descriptor's order (``verdict, details,
+        percent``), every verdict listed even when its count is zero; percent
+        rounded to one decimal.
 
     Examples
     --------
@@ -46,7 +74,11 @@ def verdict_counts(claims: pd.DataFrame) -> pd.DataFrame:
     total = int(counts.sum())
     share = (100 * counts / total).round(1) if total else counts.astype(float)
     return pd.DataFrame(
-        {"verdict": list(VERDICTS), "details": counts.to_numpy(), "percent": share.to_numpy()}
+        {
+            "verdict": list(verdict_codes(claims)),
+            "details": counts.to_numpy(),
+            "percent": share.to_numpy(),
+        }
     )
 
 
@@ -72,11 +104,11 @@ def claim_verdicts(claims: pd.DataFrame) -> pd.DataFrame:
     """
     frame = pd.DataFrame({"claim": claims["claim"].to_numpy(), "verdict": _verdict_codes(claims)})
     table = pd.crosstab(frame["claim"], frame["verdict"], dropna=False)
-    table = table.reindex(columns=list(VERDICTS), fill_value=0)
+    table = table.reindex(columns=list(verdict_codes(claims)), fill_value=0)
     order = list(dict.fromkeys(frame["claim"]))
     table = table.reindex(order)
     worst = frame.groupby("claim", sort=False, observed=True)["verdict"].agg(
-        lambda v: max(v.astype(object), key=SEVERITY.index)
+        lambda v: max(v.astype(object), key=_weakness)
     )
     out = table.reset_index()
     out.columns.name = None

@@ -24,107 +24,105 @@ combine with OR; an empty tuple means "any"):
 * ``text``: case-insensitive search over study titles and labels; every
   whitespace-separated word must occur (in either field).
 
-No third-party import beyond pandas happens here; nothing is mutated.
+Codes are never listed here: which codes a filter accepts, their order and labels
+come from the descriptor (``evidence.vocab``, see :class:`b12explore.schema.Vocabulary`),
+so a researcher's own codes filter like the shipped ones. ``FilterState`` checks
+everything it can on construction (types, ranges, the ``any``/``with``/``without``
+choices); the codes themselves are checked against a vocabulary where the evidence
+is known (:meth:`FilterState.checked`, called by :func:`apply_filters`, the explorer
+and the command line), with one message shape: ``filter routes: 'nasel' is not one
+of ...; did you mean 'nasal'?``.
+
+Filtering works on codes and masks precomputed once per ``Evidence``
+(:mod:`b12explore.filter_index`); nothing is mutated.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import numbers
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
+from ._filter_values import MULTI as _MULTI
+from ._filter_values import SINGLE as _SINGLE
+from ._filter_values import WITH_WITHOUT, clean_value
+from .errors import check_option
+from .filter_index import rows_of, study_index, study_mask
 
 if TYPE_CHECKING:  # pragma: no cover
     from .io import Evidence
+    from .schema import Vocabulary
 
 __all__ = [
-    "CHOICES",
+    "CODED",
+    "WITH_WITHOUT",
     "FilterState",
     "apply_filters",
     "describe",
+    "filter_codes",
     "kept_study_ids",
 ]
 
-# Allowed values, in schema order (a test checks them against data/datapackage.json).
-ROUTES = ("intramuscular", "oral", "intravenous", "sublingual", "mixed", "not_reported")
-FORMS = ("methylcobalamin", "cyanocobalamin", "hydroxocobalamin", "mixed", "not_reported")
-DESIGNS = (
-    "rct",
-    "non_randomised",
-    "systematic_review",
-    "meta_analysis",
-    "narrative_review",
-    "observational",
-    "animal",
-)
-DEFICIENCY = ("yes", "no", "not_reported")
-RISK_OF_BIAS = ("low", "some_concerns", "high", "not_assessed")
-OUTCOMES = (
-    "vas",
-    "nrs",
-    "odi",
-    "rmdq",
-    "joa",
-    "walking_distance",
-    "responder",
-    "treatment_failure",
-    "therapy_duration",
-    "analgesic_use",
-    "pain_relief",
-    "neuropathic_symptoms",
-    "global_assessment",
-    "adverse_events",
-    "other",
-)
-WITH_WITHOUT = ("any", "with", "without")
-COMPARISONS = (
-    "b12_vs_placebo",
-    "b12_cotreatment_vs_cotreatment",
-    "bvit_nsaid_vs_nsaid",
-    "bvit_vs_placebo",
-    "route_vs_route",
-    "single_group",
-    "several",
-    "not_applicable",
-)
-CERTAINTY = ("high", "moderate", "low", "very_low")
-
-#: Allowed values per enumerated filter field.
-CHOICES: dict[str, tuple[str, ...]] = {
-    "routes": ROUTES,
-    "forms": FORMS,
-    "designs": DESIGNS,
-    "risk_of_bias": RISK_OF_BIAS,
-    "deficiency_required": DEFICIENCY,
-    "outcome": OUTCOMES,
-    "other_b_vitamins": WITH_WITHOUT,
-    "co_interventions": WITH_WITHOUT,
-    "comparisons": COMPARISONS,
-    "certainty": CERTAINTY,
+#: Filter name -> (descriptor field, table) whose codes it accepts.
+CODED: dict[str, tuple[str, str]] = {
+    "routes": ("route", "studies"),
+    "forms": ("b12_form", "studies"),
+    "designs": ("design", "studies"),
+    "risk_of_bias": ("risk_of_bias", "studies"),
+    "deficiency_required": ("deficiency_required", "studies"),
+    "outcome": ("outcome", "results"),
+    "comparisons": ("comparison", "studies"),
+    "certainty": ("certainty", "certainty"),
 }
 
-_MULTI = ("routes", "forms", "designs", "risk_of_bias")  # plain column filters
-_COLUMN = {"routes": "route", "forms": "b12_form", "designs": "design"}
-_COLUMN["risk_of_bias"] = "risk_of_bias"
+
+def filter_codes(vocab: Vocabulary, name: str) -> tuple[str, ...] | None:
+    """The codes filter ``name`` accepts under ``vocab``, in display order.
+
+    ``None`` when the descriptor does not code that field (any value is then
+    accepted, as the data cannot be checked against a list).
+
+    Parameters
+    ----------
+    vocab : Vocabulary
+        Usually ``evidence.vocab``.
+    name : str
+        A coded filter, one of :data:`CODED`.
+
+    Examples
+    --------
+    >>> from b12explore import load
+    >>> filter_codes(load().vocab, "routes")[:2]
+    ('intramuscular', 'oral')
+    """
+    check_option("filter", name, tuple(CODED))
+    field, table = CODED[name]
+    codes = vocab.enums.get(table, {}).get(field)
+    return tuple(codes) if codes is not None else None
 
 
 @dataclasses.dataclass(frozen=True)
 class FilterState:
     """Which studies to show; the defaults filter nothing.
 
+    Every value is checked and normalised on construction: a single string given
+    for a multi-valued filter is that one code (``routes="oral"`` is
+    ``routes=("oral",)``, never the letters of "oral"), ``"any"`` or ``None``
+    means "no filter", duplicates are dropped, ``True``/``False`` mean
+    ``"with"``/``"without"``. Codes are checked against the descriptor by
+    :meth:`checked` (done by :func:`apply_filters` and the explorer).
+
     Parameters
     ----------
     routes, forms, designs, risk_of_bias : tuple of str
-        Allowed ``route``, ``b12_form``, ``design`` and ``risk_of_bias`` values;
+        Allowed ``route``, ``b12_form``, ``design`` and ``risk_of_bias`` codes;
         empty means any.
     year_range : tuple of (int, int) or None
         First and last publication year, inclusive; ``None`` means any.
     min_n : int
         Minimum ``n_enrolled``; 0 means no minimum.
-    deficiency_required : {"yes", "no", "not_reported"} or None
+    deficiency_required : str or None
+        A ``deficiency_required`` code; ``None`` means any.
     other_b_vitamins, co_interventions : {"any", "with", "without"}
     outcome : str or None
         An outcome code (``results.outcome``); ``None`` means any.
@@ -133,15 +131,25 @@ class FilterState:
     comparisons : tuple of str
         Allowed ``comparison`` codes (what was compared); empty means any.
     certainty : tuple of str
-        Keep studies behind at least one GRADE rating of these levels (``high``,
-        ``moderate``, ``low``, ``very_low``; see ``summaries.certainty_table``).
+        Keep studies behind at least one GRADE rating of these levels (see
+        ``summaries.certainty_table``).
+
+    Raises
+    ------
+    ValueError
+        For a value of the wrong kind, naming the filter, the value and what was
+        expected (``filter min_n: -1 is not a whole number >= 0``).
 
     Examples
     --------
     >>> FilterState().is_default()
     True
-    >>> FilterState.from_values(routes="oral", min_n=50).routes
+    >>> FilterState(routes="oral", min_n=50).routes
     ('oral',)
+    >>> FilterState(min_n=-1)
+    Traceback (most recent call last):
+    ...
+    ValueError: filter min_n: -1 is not a whole number >= 0
     """
 
     routes: tuple[str, ...] = ()
@@ -158,20 +166,23 @@ class FilterState:
     comparisons: tuple[str, ...] = ()
     certainty: tuple[str, ...] = ()
 
+    def __post_init__(self) -> None:
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            clean = clean_value(field.name, value)
+            if clean is not value:
+                object.__setattr__(self, field.name, clean)
+
     @classmethod
     def from_values(cls, **values: Any) -> FilterState:
-        """Build a validated state from keyword values (missing names keep defaults).
-
-        Single strings are accepted for the multi-valued fields, ``"any"`` or ``None``
-        for "no filter", and ``True``/``False`` for ``other_b_vitamins``.
+        """Build a state from keyword values (missing names keep defaults).
 
         Raises
         ------
         TypeError
             For an unknown filter name.
         ValueError
-            For a value outside the allowed set, naming the filter, the value and
-            what was expected.
+            For a value of the wrong kind (see the class).
 
         Examples
         --------
@@ -187,7 +198,7 @@ risk_of_bias, text, comparisons, certainty
         return cls().replace(**values)
 
     def replace(self, **values: Any) -> FilterState:
-        """A copy with some filters changed, validated like :meth:`from_values`.
+        """A copy with some filters changed, checked like the constructor.
 
         Examples
         --------
@@ -198,8 +209,55 @@ risk_of_bias, text, comparisons, certainty
         for name in values:
             if name not in names:
                 raise TypeError(f"unknown filter {name!r}; valid filters: {', '.join(names)}")
-        clean = {name: _CLEAN[name](name, value) for name, value in values.items()}
-        return dataclasses.replace(self, **clean)
+        return dataclasses.replace(self, **values)
+
+    def checked(self, vocab: Vocabulary) -> FilterState:
+        """This state with its codes checked against ``vocab`` and in its order.
+
+        Parameters
+        ----------
+        vocab : Vocabulary
+            The evidence's vocabulary (``evidence.vocab``).
+
+        Returns
+        -------
+        FilterState
+            Equal selections give equal states (codes in descriptor order).
+
+        Raises
+        ------
+        ValueError
+            For a code the descriptor does not list, with a "did you mean".
+
+        Examples
+        --------
+        >>> from b12explore import load
+        >>> vocab = load().vocab
+        >>> FilterState(routes=("oral", "intramuscular")).checked(vocab).routes
+        ('intramuscular', 'oral')
+        >>> FilterState(routes="oarl").checked(vocab)
+        Traceback (most recent call last):
+        ...
+        ValueError: filter routes: 'oarl' is not one of intramuscular, oral, intravenous, \
+sublingual, mixed, not_reported; did you mean 'oral'?
+        """
+        changes: dict[str, Any] = {}
+        for name in _MULTI:
+            values = getattr(self, name)
+            codes = filter_codes(vocab, name) if values else None
+            if codes is None:
+                continue
+            for value in values:
+                check_option(f"filter {name}", value, codes)
+            ordered = tuple(c for c in codes if c in values)
+            if ordered != values:
+                changes[name] = ordered
+        for name in _SINGLE:
+            value = getattr(self, name)
+            codes = filter_codes(vocab, name) if value is not None else None
+            if codes is not None:
+                check_option(f"filter {name}", value, ("any", *codes))
+        return dataclasses.replace(self, **changes) if changes else self
 
     def is_default(self) -> bool:
         """True when no filter is active.
@@ -209,7 +267,7 @@ risk_of_bias, text, comparisons, certainty
         >>> FilterState(text="pain").is_default()
         False
         """
-        return self == FilterState()
+        return self == _DEFAULT
 
     def active(self) -> dict[str, Any]:
         """The filters that differ from the defaults, by name.
@@ -219,181 +277,26 @@ risk_of_bias, text, comparisons, certainty
         >>> FilterState(min_n=20).active()
         {'min_n': 20}
         """
-        default = FilterState()
         return {
             f.name: getattr(self, f.name)
             for f in dataclasses.fields(self)
-            if getattr(self, f.name) != getattr(default, f.name)
+            if getattr(self, f.name) != getattr(_DEFAULT, f.name)
         }
 
 
-# ---------------------------------------------------------------- validation
-
-
-def _expected(name: str) -> str:
-    return ", ".join(CHOICES[name])
-
-
-def _clean_multi(name: str, value: Any) -> tuple[str, ...]:
-    if value is None or value == "any":
-        return ()
-    items = (value,) if isinstance(value, str) else tuple(value)
-    for item in items:
-        if item not in CHOICES[name]:
-            raise ValueError(f"filter {name}: {item!r} is not one of {_expected(name)}")
-    # keep schema order and drop duplicates so equal selections give equal states
-    return tuple(v for v in CHOICES[name] if v in items)
-
-
-def _clean_single(name: str, value: Any) -> str | None:
-    if value is None or value == "any":
-        return None
-    if value not in CHOICES[name]:
-        raise ValueError(f"filter {name}: {value!r} is not one of any, {_expected(name)}")
-    return value
-
-
-def _clean_with(name: str, value: Any) -> str:
-    if value is None:
-        return "any"
-    if value is True or value is False:
-        return "with" if value else "without"
-    if value not in WITH_WITHOUT:
-        raise ValueError(f"filter {name}: {value!r} is not one of any, with, without")
-    return value
-
-
-def _clean_years(name: str, value: Any) -> tuple[int, int] | None:
-    if value is None:
-        return None
-    try:
-        first, last = (int(v) for v in value)
-    except (TypeError, ValueError):
-        raise ValueError(
-            f"filter {name}: {value!r} is not a (first_year, last_year) pair"
-        ) from None
-    if first > last:
-        raise ValueError(f"filter {name}: first year {first} is after last year {last}")
-    return (first, last)
-
-
-def _clean_min_n(name: str, value: Any) -> int:
-    if value is None:
-        return 0
-    is_number = isinstance(value, numbers.Real) and not isinstance(value, bool)
-    if not is_number or not float(value).is_integer() or value < 0:
-        raise ValueError(f"filter {name}: {value!r} is not a whole number >= 0")
-    return int(value)
-
-
-def _clean_text(name: str, value: Any) -> str:
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise ValueError(f"filter {name}: {value!r} is not a string")
-    return " ".join(value.split())
-
-
-_CLEAN = {
-    "routes": _clean_multi,
-    "forms": _clean_multi,
-    "designs": _clean_multi,
-    "risk_of_bias": _clean_multi,
-    "year_range": _clean_years,
-    "min_n": _clean_min_n,
-    "deficiency_required": _clean_single,
-    "outcome": _clean_single,
-    "other_b_vitamins": _clean_with,
-    "co_interventions": _clean_with,
-    "text": _clean_text,
-    "comparisons": _clean_multi,
-    "certainty": _clean_multi,
-}
+_DEFAULT = FilterState()
 
 
 # ---------------------------------------------------------------- filtering
 
 
-def _in(series: pd.Series, values: Iterable[str]) -> pd.Series:
-    return series.astype("object").isin(list(values)).to_numpy(dtype=bool, copy=True)
-
-
-def _study_mask(studies: pd.DataFrame, results: pd.DataFrame, state: FilterState):
-    """Boolean numpy mask over ``studies`` rows."""
-    keep = np.ones(len(studies), dtype=bool)
-    for name in _MULTI:
-        values = getattr(state, name)
-        if values:
-            keep &= _in(studies[_COLUMN[name]], values)
-    if state.year_range is not None:
-        year = studies["year"].astype("Float64")
-        keep &= ((year >= state.year_range[0]) & (year <= state.year_range[1])).fillna(False)
-    if state.min_n > 0:
-        keep &= (studies["n_enrolled"].astype("Float64") >= state.min_n).fillna(False)
-    if state.deficiency_required is not None:
-        keep &= _in(studies["deficiency_required"], [state.deficiency_required])
-    if state.other_b_vitamins != "any":
-        wanted = state.other_b_vitamins == "with"
-        keep &= (studies["other_b_vitamins"].astype("boolean") == wanted).fillna(False)
-    if state.co_interventions != "any":
-        keep &= _co_mask(studies["co_interventions"], state.co_interventions == "with")
-    if state.outcome is not None:
-        keep &= _outcome_mask(studies, results, state.outcome)
-    if state.text:
-        keep &= _text_mask(studies, state.text)
-    if state.comparisons:
-        if "comparison" in studies:
-            keep &= _in(studies["comparison"], state.comparisons)
-        else:
-            keep &= False
-    return keep
-
-
-def _certainty_mask(evidence: Evidence, studies: pd.DataFrame, levels: tuple[str, ...]):
-    """Studies named by a certainty row whose computed level is in ``levels``."""
-    from .summaries.certainty import certainty_table
-
-    table = certainty_table(evidence)
-    ids: set[str] = set()
-    if len(table):
-        for text in table.loc[table["computed"].isin(levels), "study_ids"]:
-            ids |= {t.strip() for t in str(text).split(";")}
-    return _in(studies["study_id"], ids)
-
-
-def _co_mask(column: pd.Series, wanted_with: bool):
-    lowered = [v.strip().lower() if isinstance(v, str) else "" for v in column.astype("object")]
-    reported = np.array([bool(v) for v in lowered], dtype=bool)
-    is_none = np.array([v == "none" for v in lowered], dtype=bool)
-    return reported & (~is_none if wanted_with else is_none)
-
-
-def _outcome_mask(studies: pd.DataFrame, results: pd.DataFrame, outcome: str):
-    listed = (
-        studies["outcomes"]
-        .astype("object")
-        .map(lambda v: isinstance(v, str) and outcome in v.split(";"))
-        .to_numpy(dtype=bool)
-    )
-    with_results = results.loc[_in(results["outcome"], [outcome]), "study_id"]
-    return listed | _in(studies["study_id"], set(with_results.astype("object")))
-
-
-def _text_mask(studies: pd.DataFrame, text: str):
-    haystack = (
-        studies["title"].astype("object").fillna("").astype(str)
-        + "\n"
-        + studies["label"].astype("object").fillna("").astype(str)
-    ).str.casefold()
-    keep = None
-    for word in text.casefold().split():
-        hit = haystack.str.contains(word, regex=False).to_numpy(dtype=bool)
-        keep = hit if keep is None else keep & hit
-    return keep
-
-
 def kept_study_ids(evidence: Evidence, state: FilterState) -> list[str]:
     """The ``study_id`` values that pass ``state``, in table order.
+
+    Raises
+    ------
+    ValueError
+        For a code the evidence's descriptor does not list (see :meth:`FilterState.checked`).
 
     Examples
     --------
@@ -402,9 +305,7 @@ def kept_study_ids(evidence: Evidence, state: FilterState) -> list[str]:
     >>> len(kept_study_ids(evidence, FilterState())) == len(evidence.studies)
     True
     """
-    mask = _study_mask(evidence.studies, evidence.results, state)
-    if state.certainty:
-        mask &= _certainty_mask(evidence, evidence.studies, state.certainty)
+    mask = study_mask(evidence, state.checked(evidence.vocab))
     return evidence.studies.loc[mask, "study_id"].astype("object").tolist()
 
 
@@ -414,7 +315,8 @@ def apply_filters(evidence: Evidence, state: FilterState) -> Evidence:
     ``results`` and ``claims`` keep the rows of the kept studies (``results`` also
     only the selected outcome, when one is set); claims not linked to any study are
     kept. Other tables are passed through. The input is never modified; a default
-    state returns ``evidence`` itself.
+    state returns ``evidence`` itself. The masks behind it are computed once per
+    ``evidence`` (:func:`b12explore.filter_index.study_index`).
 
     Parameters
     ----------
@@ -425,6 +327,11 @@ def apply_filters(evidence: Evidence, state: FilterState) -> Evidence:
     -------
     Evidence
 
+    Raises
+    ------
+    ValueError
+        For a code the evidence's descriptor does not list, with a "did you mean".
+
     Examples
     --------
     >>> from b12explore import load
@@ -434,39 +341,42 @@ def apply_filters(evidence: Evidence, state: FilterState) -> Evidence:
     """
     if state.is_default():
         return evidence
-    studies = evidence.studies
-    mask = _study_mask(studies, evidence.results, state)
-    if state.certainty:
-        mask &= _certainty_mask(evidence, studies, state.certainty)
-    kept = studies.loc[mask]
-    ids = set(kept["study_id"].astype("object"))
-    results = evidence.results
-    rmask = _in(results["study_id"], ids)
+    state = state.checked(evidence.vocab)
+    mask = study_mask(evidence, state)
+    index = study_index(evidence)
+    studies, results, claims = evidence.studies, evidence.results, evidence.claims
+    rmask = rows_of(index, "results", mask)
     if state.outcome is not None:
-        rmask &= _in(results["outcome"], [state.outcome])
-    claims = evidence.claims
-    cmask = _in(claims["study_id"], ids) | claims["study_id"].isna().to_numpy()
-    return evidence.replace(studies=kept, results=results.loc[rmask], claims=claims.loc[cmask])
+        rmask &= index.isin("outcome", [state.outcome], frame="results")
+    cmask = rows_of(index, "claims", mask) | claims["study_id"].isna().to_numpy()
+    return evidence.replace(
+        studies=studies.loc[mask], results=results.loc[rmask], claims=claims.loc[cmask]
+    )
 
 
 # ---------------------------------------------------------------- description
 
-_LABELS = {
-    "routes": "route",
-    "forms": "B12 form",
-    "designs": "design",
-    "risk_of_bias": "risk of bias",
-    "deficiency_required": "deficiency required",
-    "outcome": "outcome",
-}
+
+def _lower_first(text: str) -> str:
+    """Sentence case inside a caption: "Risk of bias" -> "risk of bias", "RCT" kept."""
+    first = text.split(" ", 1)[0]
+    if len(first) > 1 and any(c.isupper() or c.isdigit() for c in first[1:]):
+        return text
+    return text[:1].lower() + text[1:]
 
 
-def _words(values: Iterable[str]) -> str:
-    return ", ".join(v.replace("_", " ") for v in values)
-
-
-def describe(state: FilterState) -> str:
+def describe(state: FilterState, vocab: Vocabulary | None = None) -> str:
     """One line of plain text naming the active filters, for captions.
+
+    Field names and codes are shown by their descriptor titles and labels, in
+    sentence case (``vocab``; the shipped data's vocabulary when omitted, in
+    which a researcher's own codes still read well).
+
+    Parameters
+    ----------
+    state : FilterState
+    vocab : Vocabulary, optional
+        Usually ``evidence.vocab``.
 
     Examples
     --------
@@ -474,33 +384,43 @@ def describe(state: FilterState) -> str:
     'all studies'
     >>> describe(FilterState(routes=("oral", "intramuscular"), min_n=50))
     'route: oral, intramuscular; at least 50 enrolled'
-    >>> describe(FilterState(year_range=(2000, 2020), text="sciatica"))
-    'years 2000-2020; text: "sciatica"'
+    >>> describe(FilterState(designs="rct", year_range=(2000, 2020), text="sciatica"))
+    'design: RCT; years 2000-2020; text: "sciatica"'
     """
-    parts = []
-    for name in ("routes", "forms", "designs"):
-        if getattr(state, name):
-            parts.append(f"{_LABELS[name]}: {_words(getattr(state, name))}")
+    if vocab is None:
+        from .schema import shipped_vocabulary
+
+        vocab = shipped_vocabulary()
+
+    def coded(name: str, values: Iterable[str]) -> str:
+        field = CODED[name][0]
+        shown = ", ".join(_lower_first(vocab.label(field, v)) for v in values)
+        return f"{_lower_first(vocab.title(field))}: {shown}"
+
+    parts = [
+        coded(name, getattr(state, name))
+        for name in ("routes", "forms", "designs")
+        if getattr(state, name)
+    ]
     if state.year_range is not None:
         first, last = state.year_range
         parts.append(f"year {first}" if first == last else f"years {first}-{last}")
     if state.min_n:
         parts.append(f"at least {state.min_n:,} enrolled")
     if state.deficiency_required is not None:
-        parts.append(f"deficiency required: {_words([state.deficiency_required])}")
-    for name, label in (("other_b_vitamins", "other B vitamins"), ("co_interventions", None)):
+        parts.append(coded("deficiency_required", [state.deficiency_required]))
+    for name in ("other_b_vitamins", "co_interventions"):
         value = getattr(state, name)
         if value != "any":
-            label = label or "co-interventions"
-            parts.append(f"{value} {label}")
+            what = "other B vitamins" if name == "other_b_vitamins" else "co-interventions"
+            parts.append(f"{value} {what}")
     if state.outcome is not None:
-        parts.append(f"outcome: {_words([state.outcome])}")
+        parts.append(coded("outcome", [state.outcome]))
     if state.risk_of_bias:
-        parts.append(f"risk of bias: {_words(state.risk_of_bias)}")
+        parts.append(coded("risk_of_bias", state.risk_of_bias))
     if state.text:
         parts.append(f'text: "{state.text}"')
-    if state.comparisons:
-        parts.append(f"comparison: {_words(state.comparisons)}")
-    if state.certainty:
-        parts.append(f"certainty: {_words(state.certainty)}")
+    for name in ("comparisons", "certainty"):
+        if getattr(state, name):
+            parts.append(coded(name, getattr(state, name)))
     return "; ".join(parts) if parts else "all studies"

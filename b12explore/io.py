@@ -229,7 +229,7 @@ def load(data_dir: str | os.PathLike | None = None) -> Evidence:
         for name, table in checked.tables.items()
         if name not in TABLES
     }
-    return Evidence(
+    evidence = Evidence(
         **frames,
         descriptor=descriptor,
         data_dir=folder,
@@ -237,3 +237,6 @@ def load(data_dir: str | os.PathLike | None = None) -> Evidence:
         formula_cells=checked.formula_cells,
         others=others,
     )
+    from .schema import tag_vocabulary  # tables carry their labels (DataFrame.attrs)
+
+    return tag_vocabulary(evidence)

@@ -38,7 +38,10 @@ __all__ = [
     "repo_data_dir",
     "resolve_data_dir",
     "resources",
+    "VOCAB_ATTR",
     "shipped_vocabulary",
+    "tag_vocabulary",
+    "vocab_of",
 ]
 
 DESCRIPTOR = "datapackage.json"
@@ -365,6 +368,10 @@ class Vocabulary:
             out.append(seen[key])
         return out
 
+    def __deepcopy__(self, memo: dict) -> Vocabulary:
+        # immutable: pandas deep-copies ``DataFrame.attrs`` on every operation
+        return self
+
     def title(self, field: str) -> str:
         """The field's ``title`` in the descriptor, else a readable form of its name.
 
@@ -398,3 +405,63 @@ def shipped_vocabulary() -> Vocabulary:
         except DataFolderError:
             _SHIPPED[folder] = Vocabulary()
     return _SHIPPED[folder]
+
+
+#: ``DataFrame.attrs`` key under which a loaded table carries its vocabulary.
+VOCAB_ATTR = "vocabulary"
+
+
+def tag_vocabulary(evidence: Any) -> Any:
+    """Let every table of ``evidence`` carry its vocabulary (``attrs[VOCAB_ATTR]``).
+
+    So a function given one table (``sample_size_chart(evidence.studies)``) labels
+    a researcher's own codes from their descriptor; pandas keeps ``attrs`` through
+    row selections (filters), and copies of the vocabulary cost nothing. Called by
+    :func:`b12explore.io.load`; returns ``evidence``.
+
+    Examples
+    --------
+    >>> from b12explore import load
+    >>> ev = load()
+    >>> ev.studies.attrs[VOCAB_ATTR] is ev.vocab
+    True
+    """
+    vocab = evidence.vocab
+    for frame in (*(getattr(evidence, n) for n in _TABLE_FIELDS), *evidence.others.values()):
+        frame.attrs[VOCAB_ATTR] = vocab
+    return evidence
+
+
+_TABLE_FIELDS = (
+    "studies",
+    "results",
+    "delivery_routes",
+    "mechanisms",
+    "food_sources",
+    "risk_groups",
+    "claims",
+)
+
+
+def vocab_of(data: Any) -> Vocabulary:
+    """The vocabulary behind an ``Evidence`` or one of its tables.
+
+    ``evidence.vocab``; a table's ``attrs[VOCAB_ATTR]`` (set by ``load`` and kept
+    by row selections); else :func:`shipped_vocabulary`.
+
+    Examples
+    --------
+    >>> from b12explore import load
+    >>> ev = load()
+    >>> vocab_of(ev) is vocab_of(ev.studies.head(3)) is ev.vocab
+    True
+    >>> vocab_of(None) is shipped_vocabulary()
+    True
+    """
+    vocab = getattr(data, "vocab", None)
+    if isinstance(vocab, Vocabulary):
+        return vocab
+    attrs = getattr(data, "attrs", None)
+    if isinstance(attrs, dict) and isinstance(attrs.get(VOCAB_ATTR), Vocabulary):
+        return attrs[VOCAB_ATTR]
+    return shipped_vocabulary()

@@ -1,8 +1,11 @@
-"""Palette, category colours, readable labels and the slide style context.
+"""Palette, category colours and the slide style context (colours only, no labels).
 
 Colours come from the Okabe–Ito palette, which stays distinguishable under the
-common forms of colour-vision deficiency. Each schema category has a fixed colour,
-so that "oral" is the same colour in every chart, whatever the filter.
+common forms of colour-vision deficiency. Each shipped code has a fixed colour, so
+that "oral" is the same colour in every chart, whatever the filter; a code added
+by a researcher gets a stable colour from :func:`color_for`. Display labels and the
+order of codes are not kept here: they come from the descriptor
+(``evidence.vocab``, :class:`b12explore.schema.Vocabulary`).
 
 Nothing here changes matplotlib's global ``rcParams``: slide styling is applied
 with :func:`slide_context`, a ``matplotlib.rc_context``. matplotlib is imported
@@ -94,33 +97,6 @@ _COLOR_MAPS = {
     "risk_of_bias": RISK_OF_BIAS_COLORS,
 }
 
-_LABELS = {
-    "rct": "RCT",
-    "non_randomised": "Non-randomised",
-    "systematic_review": "Systematic review",
-    "meta_analysis": "Meta-analysis",
-    "narrative_review": "Narrative review",
-    "not_reported": "not reported",
-    "not_assessed": "not assessed",
-    "not_applicable": "not applicable",
-    "no_difference": "No difference",
-    "some_concerns": "Some concerns",
-    "vas": "Pain VAS",
-    "nrs": "Pain NRS",
-    "odi": "ODI",
-    "rmdq": "RMDQ",
-    "joa": "JOA score",
-    "walking_distance": "Walking distance",
-    "treatment_failure": "Treatment failure",
-    "therapy_duration": "Therapy duration",
-    "analgesic_use": "Analgesic use",
-    "pain_relief": "Pain relief",
-    "neuropathic_symptoms": "Neuropathic symptoms",
-    "global_assessment": "Global assessment",
-    "adverse_events": "Adverse events",
-    "b12_form": "B12 form",
-}
-
 
 def color_for(field: str, code: object) -> str:
     """The fixed colour of a code of a coded field.
@@ -162,22 +138,6 @@ def color_for(field: str, code: object) -> str:
     free = [c for k, c in OKABE_ITO.items() if k != "black" and c not in used]
     choices = free or [c for k, c in OKABE_ITO.items() if k != "black"]
     return choices[zlib.crc32(text.encode("utf-8")) % len(choices)]
-
-
-def pretty(value: object) -> str:
-    """A readable label for a category code (``"rct"`` -> ``"RCT"``).
-
-    Examples
-    --------
-    >>> pretty("systematic_review")
-    'Systematic review'
-    >>> pretty("intramuscular")
-    'Intramuscular'
-    """
-    text = str(value)
-    if text in _LABELS:
-        return _LABELS[text]
-    return text.replace("_", " ").capitalize()
 
 
 def slide_rc(size: str = "16:9") -> dict:

@@ -50,7 +50,14 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from b12explore import load  # noqa: E402
-from b12explore.filters import CHOICES, FilterState  # noqa: E402
+from b12explore.filters import WITH_WITHOUT, FilterState, filter_codes  # noqa: E402
+from b12explore.schema import shipped_vocabulary  # noqa: E402
+
+# the shipped descriptor's codes per filter (a synthetic folder uses the same descriptor)
+CHOICES = {
+    name: filter_codes(shipped_vocabulary(), name)
+    for name in ("routes", "forms", "designs", "risk_of_bias", "deficiency_required")
+}
 
 TARGETS = {
     "shipped": {"median_ms": 60.0, "p95_ms": 100.0},
@@ -169,8 +176,8 @@ def random_changes(evidence, count: int, seed: int) -> list[dict]:
         "year_range": first_last,
         "min_n": lambda: rng.choice([0, rng.randint(0, max(n_max, 1))]),
         "deficiency_required": lambda: rng.choice(["any", *CHOICES["deficiency_required"]]),
-        "other_b_vitamins": lambda: rng.choice(CHOICES["other_b_vitamins"]),
-        "co_interventions": lambda: rng.choice(CHOICES["co_interventions"]),
+        "other_b_vitamins": lambda: rng.choice(WITH_WITHOUT),
+        "co_interventions": lambda: rng.choice(WITH_WITHOUT),
         "outcome": lambda: rng.choice(["any", *outcomes]),
         "text": lambda: rng.choice(["", *WORDS]),
     }

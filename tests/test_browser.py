@@ -28,7 +28,7 @@ import pytest
 from _servers import REPO, Server, copy_explorer_notebook, start
 
 from b12explore import load
-from b12explore.filters import CHOICES, FilterState, apply_filters
+from b12explore.filters import FilterState, apply_filters, filter_codes
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
@@ -48,14 +48,16 @@ def lab(notebook_root: Path, tmp_path: Path):
 
 def route_filter(data_dir: Path | None) -> tuple[int, int, int]:
     """(option index, studies kept, total) for a route that keeps some but not all studies."""
-    studies = load(data_dir).studies
+    evidence = load(data_dir)
+    studies = evidence.studies
+    routes = filter_codes(evidence.vocab, "routes")  # the control's options, in order
     total = len(studies)
     counts = studies["route"].value_counts()
-    usable = [r for r in CHOICES["routes"] if 0 < counts.get(r, 0) < total]
+    usable = [r for r in routes if 0 < counts.get(r, 0) < total]
     assert usable, "the data needs studies with at least two different routes"
     route = max(usable, key=lambda r: (r not in ("mixed", "not_reported"), counts[r]))
     kept = len(apply_filters(load(data_dir), FilterState(routes=(route,))).studies)
-    return CHOICES["routes"].index(route), kept, total
+    return routes.index(route), kept, total
 
 
 def status_text(page) -> str:

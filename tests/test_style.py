@@ -10,7 +10,7 @@ from pathlib import Path
 import matplotlib
 import pytest
 
-from b12explore import style
+from b12explore import load, style
 
 DESCRIPTOR = Path(__file__).resolve().parent.parent / "data" / "datapackage.json"
 
@@ -68,7 +68,7 @@ def test_unseen_codes_get_a_stable_okabe_ito_colour_not_used_by_the_field():
         [
             sys.executable,
             "-c",
-            "from b12explore import style;print(style.color_for('design', 'cohort'))",
+            "from b12explore import load, style;print(style.color_for('design', 'cohort'))",
         ],
         capture_output=True,
         text=True,
@@ -77,10 +77,14 @@ def test_unseen_codes_get_a_stable_okabe_ito_colour_not_used_by_the_field():
     assert out == style.color_for("design", "cohort")
 
 
-def test_pretty_labels():
-    assert style.pretty("rct") == "RCT"
-    assert style.pretty("not_reported") == "not reported"
-    assert style.pretty("intramuscular") == "Intramuscular"
+def test_style_holds_colours_only_labels_come_from_the_descriptor():
+    # no label table and no label function: a label is the descriptor's (evidence.vocab)
+    assert not hasattr(style, "pretty") and not hasattr(style, "_LABELS")
+    names = [n for n in vars(style) if n.isupper()]
+    assert all(not n.endswith("LABELS") or n == "SCORE_LABELS" for n in names), names
+    vocab = load().vocab
+    assert vocab.label("design", "rct") == "RCT"
+    assert vocab.label("route", "not_reported") == "not reported"
 
 
 def test_slide_context_sets_and_restores():

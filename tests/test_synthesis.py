@@ -465,5 +465,5 @@ def test_filter_by_comparison_and_certainty():
         "maksimov2020",
     }
     assert "certainty: very low" in describe(FilterState(certainty=("very_low",)))
-    with pytest.raises(ValueError):
-        FilterState.from_values(certainty="certain")
+    with pytest.raises(ValueError, match="filter certainty: 'certain' is not one of high"):
+        apply_filters(ev, FilterState.from_values(certainty="certain"))  # codes: descriptor

@@ -359,11 +359,13 @@ def test_long_chart_lists_are_cut_and_say_so(tmp_path):
     explorer.findings_view.value = "forest"
     direction = explorer.charts["direction"].figure.axes[0]
     assert len(direction.get_yticks()) == 15
-    assert "(15 largest studies shown; 5 more with results)" in direction.get_title(loc="left")
+    # the cut and its note are the chart's own (the explorer computes nothing itself)
+    notes = [t.get_text() for t in direction.texts if t.get_gid() == "more-note"]
+    assert notes == ["+ 5 smaller studies not shown"]
     forest = explorer.charts["forest"].figure.axes[0]
-    assert "(15 heaviest of 20 shown; pooled over all)" in forest.get_title(loc="left")
     labels = [t.get_text() for t in forest.get_yticklabels()]
-    assert len(labels) == 16 and labels[-1].endswith("(k = 20)")
+    assert len(labels) == 17 and labels[-2] == "… and 5 more studies"
+    assert labels[-1].endswith("(k = 20)")
 
 
 def test_a_year_range_beyond_the_data_is_clipped(explorer):

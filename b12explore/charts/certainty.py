@@ -12,7 +12,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from .. import summaries
-from ..style import OKABE_ITO, SIZES, pretty
+from ..schema import vocab_of
+from ..style import OKABE_ITO, SIZES
 from ._base import empty, new_axes, wrap
 
 __all__ = ["CERTAINTY_COLORS", "certainty_chart", "synthesis_charts"]
@@ -65,11 +66,7 @@ def certainty_chart(evidence, *, ax: Axes | None = None) -> Axes:
     ]
     for x, head, _ in cols:
         ax.text(x, -0.5, head, fontweight="bold", va="center", gid="sof-header")
-    labels = {}
-    for res in (getattr(evidence, "descriptor", None) or {}).get("resources", []):
-        if res.get("name") == "certainty":
-            field = next(f for f in res["schema"]["fields"] if f["name"] == "comparison")
-            labels = field.get("enumLabels", {})
+    label = vocab_of(evidence).label
     for i, r in enumerate(table.to_dict("records")):
         y = i + 0.45
         if i % 2 == 0:
@@ -77,10 +74,10 @@ def certainty_chart(evidence, *, ax: Axes | None = None) -> Axes:
         size = "n not reported" if r["participants"] is None else f"n = {r['participants']:,}"
         level = r["computed"]
         cells = [
-            f"{labels.get(r['comparison'], pretty(r['comparison']))}: {pretty(r['outcome'])}",
+            f"{label('comparison', r['comparison'])}: {label('outcome', r['outcome'])}",
             f"{r['studies']} ({size})\n{r['study_labels']}",
             r["relative_effect"],
-            f"{summaries.CERTAINTY_SYMBOLS[level]}\n{pretty(level).replace('_', ' ')}",
+            f"{summaries.CERTAINTY_SYMBOLS[level]}\n{label('certainty', level)}",
             r["statement"],
         ]
         for (x, _, width), text in zip(cols, cells, strict=True):
@@ -125,6 +122,7 @@ def synthesis_charts(evidence, *, caption: str = "") -> list:
         return fig, fig.add_subplot()
 
     out = []
+    label = vocab_of(evidence).label
     version = getattr(evidence, "version", "")
     cap = caption or f"Sources: see slide notes. Data version {version}."
     overall = summaries.risk_of_bias_overall(evidence)
@@ -167,7 +165,7 @@ def synthesis_charts(evidence, *, caption: str = "") -> list:
         out.append(
             SlideChart(
                 name,
-                f"{pretty(row.outcome)} ({pretty(row.comparison)})",
+                f"{label('outcome', row.outcome)} ({label('comparison', row.comparison)})",
                 fig,
                 eff,
                 list(eff["label"]),

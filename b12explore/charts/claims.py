@@ -7,6 +7,8 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 from .. import claims as claim_tables
+from ..schema import vocab_of
+from ..style import color_for
 from ._base import empty, new_axes, patches, wrap
 
 __all__ = ["claim_verdict_chart", "VERDICT_COLORS"]
@@ -19,22 +21,11 @@ VERDICT_COLORS = {
     "misattributed": "#E69F00",
     "not_supported": "#D55E00",
 }
-_LABELS = {
-    "supported": "Supported",
-    "partly_supported": "Partly supported",
-    "not_verifiable": "Not verifiable",
-    "misattributed": "Misattributed",
-    "not_supported": "Not supported",
-}
 
 
-def _label(code: str, vocab=None) -> str:
-    if vocab is not None:
-        try:
-            return vocab.label("verdict", code)
-        except Exception:  # a vocabulary without the field: fall back
-            pass
-    return _LABELS.get(code, code.replace("_", " "))
+def _color(verdict: str) -> str:
+    """A verdict's colour; a researcher's own verdict gets a stable one."""
+    return VERDICT_COLORS.get(verdict) or color_for("verdict", verdict)
 
 
 def claim_verdict_chart(
@@ -57,7 +48,8 @@ def claim_verdict_chart(
         Characters per line of the wrapped claim text on the y axis (cut after
         two lines; the notebook's table has the full text).
     vocab : Vocabulary, optional
-        Verdict labels from ``datapackage.json`` (``evidence.vocab``).
+        Verdict labels from ``datapackage.json`` (default: the one ``claims`` was
+        loaded with, see :func:`b12explore.schema.vocab_of`).
     ax : Axes, optional
         Axes to draw on; a new figure is made when omitted.
 
@@ -78,7 +70,8 @@ def claim_verdict_chart(
     if claims is None or len(claims) == 0:
         return empty(ax, title, note="no claims in this data folder")
     table = claim_tables.claim_verdicts(claims)
-    order = [v for v in VERDICT_COLORS if v in table.columns]
+    label = (vocab or vocab_of(claims)).label
+    order = list(claim_tables.verdict_codes(claims))
     y = np.arange(len(table))
     left = np.zeros(len(table))
     for verdict in order:
@@ -87,14 +80,14 @@ def claim_verdict_chart(
             y,
             counts,
             left=left,
-            color=VERDICT_COLORS[verdict],
+            color=_color(verdict),
             edgecolor="white",
             height=0.7,
             gid=f"verdict-{verdict}",
         )
         left += counts
     for yi, total, overall in zip(y, left, table["overall"], strict=True):
-        ax.text(total + 0.1, yi, _label(str(overall), vocab), va="center", fontsize=9)
+        ax.text(total + 0.1, yi, label("verdict", str(overall)), va="center", fontsize=9)
 
     def short(text: str) -> str:
         lines = wrap(text, width).split("\n")
@@ -107,7 +100,7 @@ def claim_verdict_chart(
     ax.spines[["top", "right"]].set_visible(False)
     ax.set_title(title, loc="left")
     ax.legend(
-        handles=patches([(_label(v, vocab), VERDICT_COLORS[v]) for v in order]),
+        handles=patches([(label("verdict", v), _color(v)) for v in order]),
         loc="upper left",
         bbox_to_anchor=(1.01, 1),
         frameon=False,

@@ -12,7 +12,8 @@ from matplotlib.ticker import FixedLocator, NullFormatter, NullLocator
 
 from .. import summaries
 from ..errors import check_option
-from ..style import FINDING_COLORS, GREY, RISK_OF_BIAS_COLORS, color_for, pretty
+from ..schema import vocab_of
+from ..style import FINDING_COLORS, GREY, RISK_OF_BIAS_COLORS, color_for
 from ._base import empty, largest_studies, more_note, new_axes, patches, wrap
 from .forest import MEASURE_NAMES, forest_plot  # noqa: F401 - importable from here too
 
@@ -129,7 +130,7 @@ def direction_plot(
             edgecolors=colors if hollow else "black",
             linewidths=2.5 if hollow else 0.8,
             gid=f"direction-{direction}",
-            label=pretty(direction),
+            label=vocab_of(evidence.studies).label("direction", direction),
             zorder=3,
         )
     flagged = table[~table["between_group"].astype(bool)]
@@ -142,7 +143,10 @@ def direction_plot(
             fontweight="bold",
             gid="scope-flag",
         )
-    ax.set_xticks(range(len(outcomes)), [wrap(pretty(o), 12) for o in outcomes])
+    ax.set_xticks(
+        range(len(outcomes)),
+        [wrap(t, 12) for t in vocab_of(evidence.studies).labels_for("outcome", outcomes)],
+    )
     ax.set_yticks(range(len(labels)), labels)
     ax.set_xlim(-0.6, len(outcomes) - 0.4)
     ax.set_ylim(len(labels) - 0.5, -0.5)
@@ -307,7 +311,9 @@ def _rob_colour(code: str) -> str:
 def _rob_name(code: str) -> str:
     from .bias import JUDGEMENT_STYLE
 
-    return JUDGEMENT_STYLE[code][2].lower() if code in JUDGEMENT_STYLE else pretty(code)
+    if code in JUDGEMENT_STYLE:
+        return JUDGEMENT_STYLE[code][2].lower()
+    return vocab_of(None).label("risk_of_bias", code)
 
 
 def _point_key(marker: str, face: str, edge: str, label: str, **kw) -> Line2D:
@@ -328,7 +334,7 @@ def _label_points(ax: Axes, table: pd.DataFrame, limit: int = 20) -> None:
     previous: list[tuple[float, float]] = []
     for (position, n, _), part in groups:
         text = "; ".join(
-            f"{lab} ({', '.join(pretty(o) for o in sub['outcome'])})"
+            f"{lab} ({', '.join(vocab_of(table).labels_for('outcome', sub['outcome']))})"
             for lab, sub in part.groupby("label", sort=False)
         )
         near = any(abs(position - x) < 2.5 and abs(math.log10(n / y)) < 0.15 for x, y in previous)

@@ -21,7 +21,8 @@ from matplotlib.ticker import FixedLocator, NullFormatter, NullLocator
 from matplotlib.transforms import ScaledTranslation, blended_transform_factory
 
 from .. import summaries
-from ..style import GREY, pretty
+from ..schema import vocab_of
+from ..style import GREY
 from ._base import axes_size_in, empty, fontsize, new_axes, wrap
 
 __all__ = ["MEASURE_NAMES", "forest_plot"]
@@ -247,7 +248,8 @@ def forest_plot(
     ax.set_xlabel(axis_label(measure, arms) + (" — log scale" if ratio else ""))
     outcome = effects["outcome"].iloc[0] if "outcome" in effects else None
     name = MEASURE_NAMES.get(measure, (measure,))[0].lower()
-    ax.set_title(f"{pretty(outcome)}: {name}" if outcome is not None else name, loc="left")
+    title = vocab_of(effects).label("outcome", outcome)
+    ax.set_title(f"{title}: {name}" if outcome is not None else name, loc="left")
     twin.text(
         1.01,
         -1.6,

@@ -8,13 +8,13 @@ from matplotlib.axes import Axes
 from matplotlib.patches import Patch, Rectangle
 
 from .. import summaries
+from ..schema import vocab_of
 from ..style import (
     FINDING_COLORS,
     GREY,
     RISK_OF_BIAS_COLORS,
     RISK_OF_BIAS_SYMBOLS,
     color_for,
-    pretty,
     tint,
 )
 from ._base import empty, largest_studies, more_note, new_axes, patches, wrap
@@ -58,10 +58,11 @@ def evidence_map(
     if hasattr(studies, "studies"):
         studies, results = studies.studies, studies.results if results is None else results
     table = summaries.evidence_map_table(studies, results, comparison=comparison)
+    vocab = vocab_of(studies)
     ax = new_axes(ax)
     title = "Evidence map: route × outcome"
     if comparison is not None:
-        title += f" ({pretty(comparison)})"
+        title += f" ({vocab.label('comparison', comparison)})"
     if table.empty:
         return empty(ax, title)
     routes = list(dict.fromkeys(table["route"]))
@@ -117,14 +118,19 @@ def evidence_map(
         )
     ax.set_xlim(0, len(outcomes))
     ax.set_ylim(len(routes), 0)
-    ax.set_xticks(np.arange(len(outcomes)) + 0.5, [wrap(pretty(o), 11) for o in outcomes])
-    ax.set_yticks(np.arange(len(routes)) + 0.5, [pretty(r) for r in routes])
+    ax.set_xticks(
+        np.arange(len(outcomes)) + 0.5,
+        [wrap(t, 11) for t in vocab.labels_for("outcome", outcomes)],
+    )
+    ax.set_yticks(np.arange(len(routes)) + 0.5, vocab.labels_for("route", routes))
     ax.tick_params(length=0)
     for spine in ax.spines.values():
         spine.set_visible(False)
     ax.set_title(title, loc="left")
     present = [f for f in FINDING_COLORS if f in set(table["finding"])]
-    handles = patches([(pretty(f), tint(FINDING_COLORS[f], 0.35)) for f in present])
+    handles = patches(
+        [(vocab.label("finding", f), tint(FINDING_COLORS[f], 0.35)) for f in present]
+    )
     if no_result in set(table["finding"]) or table["no_result"].gt(0).any():
         handles.append(
             Patch(
@@ -171,6 +177,7 @@ def risk_of_bias_chart(
     >>> ax = charts.risk_of_bias_chart(load().studies)
     """
     table = summaries.risk_of_bias_table(studies)
+    vocab = vocab_of(studies)
     ax = new_axes(ax)
     title = "Risk of bias"
     if table.empty:
@@ -208,7 +215,13 @@ def risk_of_bias_chart(
     ax.set_xticks(range(len(columns)), [c[1] for c in columns])
     ax.xaxis.tick_top()
     ax.set_yticks(
-        y, [f"{lab} ({pretty(d)})" for lab, d in zip(table["label"], table["design"], strict=True)]
+        y,
+        [
+            f"{lab} ({d})"
+            for lab, d in zip(
+                table["label"], vocab.labels_for("design", table["design"]), strict=True
+            )
+        ],
     )
     ax.set_xlim(-0.6, len(columns) - 0.4)
     ax.set_ylim(len(table) - 0.5, -0.6)
@@ -224,7 +237,10 @@ def risk_of_bias_chart(
     ax.legend(
         handles=patches(
             [
-                (f"{RISK_OF_BIAS_SYMBOLS[r]}  {pretty(r)}".strip(), RISK_OF_BIAS_COLORS[r])
+                (
+                    f"{RISK_OF_BIAS_SYMBOLS[r]}  {_judgement(vocab, r)}".strip(),
+                    RISK_OF_BIAS_COLORS[r],
+                )
                 for r in present
             ]
         ),
@@ -233,3 +249,10 @@ def risk_of_bias_chart(
         frameon=False,
     )
     return ax
+
+
+def _judgement(vocab, code: str) -> str:
+    """Label of a traffic-light judgement: a risk-of-bias code, else a blinding code
+    (``not_applicable`` is a blinding judgement only)."""
+    field = "risk_of_bias" if code in vocab.labels.get("risk_of_bias", {}) else "blinding"
+    return vocab.label(field, code)

@@ -8,7 +8,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from .. import summaries
-from ..style import DESIGN_COLORS, SIZES, color_for, pretty, slide_context
+from ..schema import vocab_of
+from ..style import DESIGN_COLORS, SIZES, color_for, slide_context
 from ._base import empty, new_axes
 from .sample_sizes import sample_size_chart
 
@@ -76,7 +77,7 @@ def timeline_chart(studies: pd.DataFrame, *, labels: bool = True, ax: Axes | Non
                 idx,
                 s=160,
                 color=color_for("design", design),
-                label=pretty(design),
+                label=vocab_of(studies).label("design", design),
                 zorder=3,
             )
         for i, (year, _, label) in enumerate(rows):
@@ -104,7 +105,7 @@ def timeline_chart(studies: pd.DataFrame, *, labels: bool = True, ax: Axes | Non
                 bottom=bottom.to_numpy(),
                 width=0.8,
                 color=color_for("design", design),
-                label=pretty(design),
+                label=vocab_of(studies).label("design", design),
                 edgecolor="white",
             )
             bottom += heights

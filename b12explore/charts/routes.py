@@ -8,7 +8,8 @@ from matplotlib.axes import Axes
 from matplotlib.patches import Rectangle
 
 from .. import summaries
-from ..style import FORM_COLORS, GREY, SCORE_COLORS, SCORE_LABELS, color_for, pretty
+from ..schema import vocab_of
+from ..style import FORM_COLORS, GREY, SCORE_COLORS, SCORE_LABELS, color_for
 from ._base import empty, new_axes, patches
 
 
@@ -50,7 +51,7 @@ def route_form_chart(studies: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
             bottom=bottom,
             width=0.6,
             color=color_for("b12_form", form),
-            label=pretty(form),
+            label=vocab_of(studies).label("b12_form", form),
             edgecolor="white",
             linewidth=1.5,
         )
@@ -76,7 +77,7 @@ def route_form_chart(studies: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
             va="bottom",
             gid="total",
         )
-    ax.set_xticks(x, [pretty(r) for r in routes])
+    ax.set_xticks(x, vocab_of(studies).labels_for("route", routes))
     ax.set_ylim(0, bottom.max() * 1.35 + 0.5)
     ax.yaxis.get_major_locator().set_params(integer=True)
     ax.set_ylabel("Studies")
@@ -150,9 +151,12 @@ def delivery_feature_chart(delivery_routes: pd.DataFrame, *, ax: Axes | None = N
             )
     ax.set_xlim(0, len(routes))
     ax.set_ylim(len(features), 0)
-    ax.set_xticks(np.arange(len(routes)) + 0.5, [pretty(r) for r in routes], fontweight="bold")
+    vocab = vocab_of(delivery_routes)
+    ax.set_xticks(
+        np.arange(len(routes)) + 0.5, vocab.labels_for("route", routes), fontweight="bold"
+    )
     ax.xaxis.tick_top()
-    ax.set_yticks(np.arange(len(features)) + 0.5, [pretty(f) for f in features])
+    ax.set_yticks(np.arange(len(features)) + 0.5, vocab.labels_for("feature", features))
     ax.tick_params(length=0)
     for spine in ax.spines.values():
         spine.set_visible(False)

@@ -7,7 +7,8 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 from .. import summaries
-from ..style import DESIGN_COLORS, color_for, pretty
+from ..schema import vocab_of
+from ..style import DESIGN_COLORS, color_for
 from ._base import empty, more_note, new_axes, patches
 
 
@@ -72,7 +73,7 @@ def sample_size_chart(
     totals = summaries.totals_by(studies, by=by)
     items = [
         (
-            f"{pretty(r.group)}: {r.studies} {_plural(r.studies)}, "
+            f"{vocab_of(studies).label(by, r.group)}: {r.studies} {_plural(r.studies)}, "
             f"{summaries.format_count(r.participants)} participants",
             color_for(by, r.group),
         )
@@ -167,7 +168,9 @@ def review_size_chart(
     ax.set_title(title, loc="left")
     present = [d for d in DESIGN_COLORS if d in set(table["design"])]
     ax.legend(
-        handles=patches([(pretty(d), color_for("design", d)) for d in present]),
+        handles=patches(
+            [(vocab_of(studies).label("design", d), color_for("design", d)) for d in present]
+        ),
         loc="lower right",
         frameon=False,
     )

@@ -145,7 +145,8 @@ def _run(args: argparse.Namespace) -> int:
             f"choose from {','.join(ALL_FORMATS)}",
             2,
         )
-    from ..filters import FilterState, apply_filters, describe
+    from ..errors import check_option
+    from ..filters import FilterState, apply_filters, describe, filter_codes
     from ..io import load
 
     try:
@@ -158,8 +159,16 @@ def _run(args: argparse.Namespace) -> int:
         evidence = load(args.data)
     except (OSError, ValueError) as exc:
         return _fail(f"cannot use data folder {args.data or '(shipped data)'}:\n{exc}", 2)
+    try:  # the codes of this data folder's descriptor (a researcher's own codes too)
+        for option, name in (("--route", "routes"), ("--design", "designs")):
+            codes = filter_codes(evidence.vocab, name)
+            for code in getattr(state, name) if codes is not None else ():
+                check_option(option, code, codes)
+        state = state.checked(evidence.vocab)
+    except ValueError as exc:
+        return _fail(str(exc), 2)
     filtered = apply_filters(evidence, state)
-    filters_text = describe(state)
+    filters_text = describe(state, evidence.vocab)
     images = [f for f in formats if f in IMAGE_FORMATS]
     return _export(filtered, filters_text, out, images, "pptx" in formats, args)
 

@@ -30,7 +30,8 @@ from ..charts.maps import evidence_map, risk_of_bias_chart
 from ..charts.overview import evidence_overview, slide_figure, timeline_chart
 from ..charts.routes import delivery_feature_chart, route_form_chart
 from ..charts.sample_sizes import review_size_chart, sample_size_chart
-from ..style import pretty, slide_context
+from ..schema import vocab_of
+from ..style import slide_context
 from ..summaries import background as bg
 from .deck import NativeChart
 from .render import figure_title
@@ -165,7 +166,7 @@ def _chart_specs(evidence) -> list[tuple[str, str, Callable, Callable]]:
         specs.append(
             (
                 slug(f"forest-{row.outcome}-{row.measure}{suffix}"),
-                f"{pretty(row.outcome)}: {row.measure} by study",
+                f"{evidence.vocab.label('outcome', row.outcome)}: {row.measure} by study",
                 lambda ax, e=effects, p=pooled: forest_plot(e, pooled=p, ax=ax),
                 lambda e=effects: e,
             )
@@ -310,19 +311,21 @@ def native_chart(name: str, data: pd.DataFrame, label=None) -> NativeChart | Non
     )
     if name == "timeline":
         wide = wide.sort_index()
-    label = label or (lambda field, code: pretty(code))
+    label = label or vocab_of(data).label
     cats = [str(v) if name == "timeline" else label(rows, v) for v in wide.index]
     series = {label(cols, c): [float(v) if not pd.isna(v) else 0.0 for v in wide[c]] for c in wide}
     return NativeChart(cats, series, stacked=True, value_title="Studies")
 
 
-def _details(name: str, data: pd.DataFrame) -> str:
+def _details(name: str, data: pd.DataFrame, label=None) -> str:
+    label = label or vocab_of(data).label
     if name != "delivery-routes" or data is None or data.empty:
         return ""
     lines = ["Full text of every cell:"]
     for row in data.itertuples(index=False):
         score = "" if pd.isna(row.score) else f" (score {int(row.score)} of 3)"
-        lines.append(f"- {pretty(row.feature)}, {pretty(row.route)}{score}: {row.description}")
+        feature, route = label("feature", row.feature), label("route", row.route)
+        lines.append(f"- {feature}, {route}{score}: {row.description}")
     return "\n".join(lines)
 
 
@@ -427,7 +430,7 @@ def slide_charts(
                     sources,
                     caption(sources, filters_text, version),
                     native=native_chart(name, table, labeler(evidence)),
-                    details=_details(name, table),
+                    details=_details(name, table, labeler(evidence)),
                 )
             )
     return out

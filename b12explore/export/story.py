@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from .. import summaries
-from ..style import pretty
+from ..schema import vocab_of
 from .deck import TextSlide
 
 __all__ = ["TOPIC", "closing_slide", "data_version", "labeler", "title_slide"]
@@ -41,10 +41,7 @@ def labeler(evidence: Any):
     >>> labeler(load())("design", "rct")
     'RCT'
     """
-    vocab = getattr(evidence, "vocab", None)
-    if vocab is not None and hasattr(vocab, "label"):
-        return vocab.label
-    return lambda field, code: pretty(code)
+    return vocab_of(evidence).label
 
 
 def _resource_files(evidence: Any) -> list[Path]:
@@ -150,7 +147,8 @@ def _certainty_lines(evidence: Any) -> list[str]:
         statement = str(getattr(row, "statement", "") or "").strip()
         level = getattr(row, "certainty", None)
         if statement:
-            suffix = f" (certainty: {pretty(level).lower()})" if isinstance(level, str) else ""
+            shown = vocab_of(table).label("certainty", level).lower()
+            suffix = f" (certainty: {shown})" if isinstance(level, str) else ""
             lines.append(statement + suffix)
     return lines
 

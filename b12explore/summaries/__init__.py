@@ -14,7 +14,7 @@ Conventions
 - *Participants* of a study are ``n_enrolled``, or ``n_analysed`` when enrolment
   is not reported.
 - Category columns keep the schema's codes (``"intramuscular"``); charts turn them
-  into readable labels with :func:`b12explore.style.pretty`.
+  into the descriptor's labels (:func:`b12explore.schema.vocab_of`).
 - This module does not import matplotlib (nor does any module of this package).
 
 Modules: ``_common`` (constants, participants, primary/review studies, labels,

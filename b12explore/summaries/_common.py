@@ -8,8 +8,13 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-PRIMARY_DESIGNS = ("rct", "non_randomised", "observational")
+#: Designs that review other studies (their participants are never counted).
 REVIEW_DESIGNS = ("systematic_review", "meta_analysis", "narrative_review")
+#: Designs without human participants.
+NON_HUMAN_DESIGNS = ("animal",)
+#: The shipped descriptor's primary designs. The rule is "neither a review nor
+#: non-human", so a design code a researcher adds (``cohort``) is primary too.
+PRIMARY_DESIGNS = ("rct", "non_randomised", "observational")
 NOT_REPORTED = "not reported"
 
 
@@ -84,19 +89,21 @@ def total(values: Iterable) -> int:
 
 
 def primary_studies(studies) -> pd.DataFrame:
-    """The human primary studies (see module notes); reviews and animal studies are left out.
+    """The human primary studies: every design but reviews and animal studies.
 
     ``studies`` may be the studies table or an ``Evidence`` (its ``studies`` are used).
+    A design code the descriptor adds (a researcher's ``cohort``) counts as primary.
 
     Examples
     --------
-    >>> df = pd.DataFrame({"design": ["rct", "meta_analysis", "animal"]})
+    >>> df = pd.DataFrame({"design": ["rct", "meta_analysis", "animal", "cohort", None]})
     >>> primary_studies(df)["design"].tolist()
-    ['rct']
+    ['rct', 'cohort']
     """
     if hasattr(studies, "studies"):
         studies = studies.studies
-    return studies[_codes(studies["design"]).isin(PRIMARY_DESIGNS)]
+    design = _codes(studies["design"])
+    return studies[(design.notna() & ~design.isin(REVIEW_DESIGNS + NON_HUMAN_DESIGNS)).to_numpy()]
 
 
 def review_studies(studies: pd.DataFrame) -> pd.DataFrame:

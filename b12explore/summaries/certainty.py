@@ -178,8 +178,9 @@ def summary_of_findings(evidence) -> pd.DataFrame:
     >>> t.loc[t["Outcome"] == "Responder", "Certainty"].tolist()
     ['⊕⊕◯◯ Low']
     """
-    from ..style import pretty
+    from ..schema import vocab_of
 
+    label = vocab_of(evidence).label
     cols = [
         "Comparison",
         "Outcome",
@@ -192,23 +193,17 @@ def summary_of_findings(evidence) -> pd.DataFrame:
     t = certainty_table(evidence)
     if t.empty:
         return pd.DataFrame(columns=cols)
-    comp_labels = {}
-    for res in (getattr(evidence, "descriptor", None) or {}).get("resources", []):
-        if res.get("name") == "certainty":
-            for f in res["schema"]["fields"]:
-                if f["name"] == "comparison":
-                    comp_labels = f.get("enumLabels", {})
     rows = []
     for r in t.to_dict("records"):
         size = "not reported" if pd.isna(r["participants"]) else f"{int(r['participants']):,}"
         level = r["computed"]
         rows.append(
             {
-                "Comparison": comp_labels.get(r["comparison"], pretty(r["comparison"])),
-                "Outcome": pretty(r["outcome"]),
+                "Comparison": label("comparison", r["comparison"]),
+                "Outcome": label("outcome", r["outcome"]),
                 "Studies (participants)": f"{r['studies']} ({size}): {r['study_labels']}",
                 "Relative effect (95% CI)": f"{r['relative_effect']}; {r['effect_source']}",
-                "Certainty": f"{CERTAINTY_SYMBOLS[level]} {pretty(level).replace('_', ' ')}",
+                "Certainty": f"{CERTAINTY_SYMBOLS[level]} {label('certainty', level)}",
                 "Why": _reasons(r),
                 "What this means": r["statement"],
             }
@@ -383,8 +378,9 @@ def certainty_by_study(evidence) -> pd.DataFrame:
     >>> t.loc["dolor2009", "certainty"]
     'low'
     """
-    from ..style import pretty
+    from ..schema import vocab_of
 
+    label = vocab_of(evidence).label
     cols = ["study_id", "certainty", "ratings"]
     cert = certainty_table(evidence)
     if cert.empty:
@@ -393,7 +389,7 @@ def certainty_by_study(evidence) -> pd.DataFrame:
     per: dict[str, list[tuple[str, str]]] = {}
     for r in cert.itertuples():
         for sid in _ids(r.study_ids):
-            per.setdefault(sid, []).append((r.computed, pretty(r.outcome)))
+            per.setdefault(sid, []).append((r.computed, label("outcome", r.outcome)))
     rows = []
     for sid, items in per.items():
         lowest = min((lvl for lvl, _ in items), key=order.index)

@@ -322,6 +322,7 @@ def _forest_table(
     year = _by_id(studies, "year")
     out = out.assign(_k=(out["kind"] == "review").astype(int), _y=out["study_id"].map(year))
     out = out.sort_values(["_k", "_y", "label"], kind="stable")
+    out.attrs.update(studies.attrs)  # the vocabulary: charts label the outcome from it
     return out[cols].reset_index(drop=True)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
@@ -17,6 +19,9 @@ from ._common import (
     total,
 )
 from .findings import _direction_table
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..schema import Vocabulary
 
 # Blinding as reported -> a judgement for the "blinding" traffic light. Pain and
 # disability are self-reported, so an open (unblinded) comparison is at high risk
@@ -221,24 +226,41 @@ def risk_of_bias_table(studies: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["_y", "label"]).drop(columns="_y").reset_index(drop=True)
 
 
-def study_table(studies: pd.DataFrame) -> pd.DataFrame:
+def study_table(
+    studies: pd.DataFrame, *, vocab: Vocabulary | None = None, sort: bool = True
+) -> pd.DataFrame:
     """A researcher-facing table of studies: readable labels, "not reported" for gaps.
 
-    A review's "Enrolled" cell never holds its pooled total: it reads "review of k
-    studies" (see :func:`enrolled_text`).
+    Codes read as their descriptor labels (``vocab``). A review's "Enrolled" cell
+    never holds its pooled total: it reads "review of k studies" (see
+    :func:`enrolled_text`).
+
+    Parameters
+    ----------
+    studies : DataFrame
+        Rows of the studies table.
+    vocab : Vocabulary, optional
+        Labels of the codes (``evidence.vocab``; the shipped data's when omitted).
+    sort : bool
+        Order by year (default); ``False`` keeps the rows' order (e.g. a sorted page).
 
     Returns
     -------
     DataFrame
         Columns ``Study, Year, Design, Route, B12 form, Dose (mcg), Enrolled,
-        Analysed, Finding, Risk of bias, DOI``, all text, ordered by year.
+        Analysed, Finding, Risk of bias, DOI``, all text.
 
     Examples
     --------
     >>> study_table(_demo_studies()).loc[0, "Dose (mcg)"]
     'not reported'
+    >>> study_table(_demo_studies()).loc[0, "Design"]
+    'RCT'
     """
-    from ..style import pretty
+    if vocab is None:
+        from ..schema import shipped_vocabulary
+
+        vocab = shipped_vocabulary()
 
     def text(col: pd.Series, fmt=str) -> list[str]:
         # fmt once per distinct value; factorize codes missing values as -1
@@ -246,25 +268,27 @@ def study_table(studies: pd.DataFrame) -> pd.DataFrame:
         shown = np.array([*(fmt(v) for v in uniques.tolist()), NOT_REPORTED], dtype=object)
         return shown[codes].tolist()
 
-    def cat(col: pd.Series) -> list[str]:
-        return text(col, pretty)
+    def cat(field: str) -> list[str]:
+        return text(ordered[field], lambda code: vocab.label(field, code))
 
     def num(v) -> str:
         return f"{v:,.0f}" if float(v).is_integer() else f"{v:,g}"
 
-    ordered = studies.iloc[np.argsort(studies["year"].to_numpy(dtype=float), kind="stable")]
+    ordered = studies
+    if sort:
+        ordered = studies.iloc[np.argsort(studies["year"].to_numpy(dtype=float), kind="stable")]
     out = pd.DataFrame(
         {
             "Study": text(ordered["study_id"].map(_labels(ordered))),
             "Year": text(ordered["year"]),
-            "Design": cat(ordered["design"]),
-            "Route": cat(ordered["route"]),
-            "B12 form": cat(ordered["b12_form"]),
+            "Design": cat("design"),
+            "Route": cat("route"),
+            "B12 form": cat("b12_form"),
             "Dose (mcg)": text(ordered["dose_mcg"], num),
             "Enrolled": _enrolled(ordered, text(ordered["n_enrolled"], num)),
             "Analysed": text(ordered["n_analysed"], num),
-            "Finding": cat(ordered["finding"]),
-            "Risk of bias": cat(ordered["risk_of_bias"]),
+            "Finding": cat("finding"),
+            "Risk of bias": cat("risk_of_bias"),
             "DOI": text(ordered["doi"]),
         }
     )

@@ -7,14 +7,25 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 
-from ..filters import CHOICES, FilterState
-from ..style import pretty
+from ..filters import CODED, FilterState, filter_codes
 
 __all__: list[str] = []
 
 
 class _ControlsMixin:
     """``_build_controls``, ``_write_controls`` and ``_read_controls`` of the Explorer."""
+
+    def _options(self, name: str) -> list[tuple[str, str]]:
+        """(label, code) of a coded filter, from the evidence's descriptor.
+
+        A field the descriptor does not code offers the values found in the data.
+        """
+        field, table = CODED[name]
+        codes = filter_codes(self.evidence.vocab, name)
+        if codes is None:
+            column = self.evidence.table(table).get(field, [])
+            codes = tuple(sorted({str(v) for v in column if isinstance(v, str)}))
+        return list(zip(self.evidence.vocab.labels_for(field, codes), codes, strict=True))
 
     def _build_controls(self) -> None:
         studies = self.evidence.studies
@@ -23,7 +34,7 @@ class _ControlsMixin:
         c: dict[str, widgets.Widget] = {}
 
         def multi(name: str, description: str, css: str) -> widgets.SelectMultiple:
-            options = [(pretty(v), v) for v in CHOICES[name]]
+            options = self._options(name)
             w = widgets.SelectMultiple(
                 options=options,
                 rows=len(options),
@@ -48,12 +59,12 @@ class _ControlsMixin:
             value=0, description="Min. n", continuous_update=False
         ).add_class("b12-min-n")
         c["deficiency_required"] = widgets.Dropdown(
-            options=[("Any", "any")] + [(pretty(v), v) for v in CHOICES["deficiency_required"]],
+            options=[("Any", "any"), *self._options("deficiency_required")],
             value="any",
             description="Deficient",
         ).add_class("b12-deficiency")
         c["outcome"] = widgets.Dropdown(
-            options=[("Any", "any")] + [(pretty(v), v) for v in CHOICES["outcome"]],
+            options=[("Any", "any"), *self._options("outcome")],
             value="any",
             description="Outcome",
         ).add_class("b12-outcome")

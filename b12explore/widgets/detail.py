@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from .. import summaries
-from ..style import pretty
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..io import Evidence
@@ -88,16 +87,19 @@ def _number(value: Any) -> str:
     return f"{number:,.0f}" if number.is_integer() else f"{number:,.3g}"
 
 
-def _result_text(row: Any) -> str:
-    """One results row in words: outcome, time, arm, the numbers it gives."""
+def _result_text(row: Any, label) -> str:
+    """One results row in words: outcome, time, arm, the numbers it gives.
+
+    ``label(field, code)`` reads codes (``evidence.vocab.label``).
+    """
     parts = [_text(row.get("outcome_label")) if not _missing(row.get("outcome_label")) else ""]
-    parts[0] = parts[0] or pretty(row.get("outcome"))
+    parts[0] = parts[0] or label("outcome", row.get("outcome"))
     when = row.get("timepoint")
     if not _missing(when):
         parts.append(f"at {when}")
     arm = row.get("arm_label")
     if not _missing(arm):
-        parts.append(f"({pretty(row.get('arm_role'))}: {arm})")
+        parts.append(f"({label('arm_role', row.get('arm_role'))}: {arm})")
     numbers = []
     if not _missing(row.get("mean")):
         sd = row.get("sd")
@@ -117,7 +119,7 @@ def _result_text(row: Any) -> str:
         op = row.get("p_operator")
         numbers.append(f"p {'=' if _missing(op) else op} {_number(row['p_value'])}")
     if not _missing(row.get("direction")):
-        numbers.append(pretty(row["direction"]))
+        numbers.append(label("direction", row["direction"]))
     text = " ".join(p for p in parts if p)
     return text + (": " + "; ".join(numbers) if numbers else ": no numbers reported")
 
@@ -149,6 +151,10 @@ def study_detail_html(evidence: Evidence, study_id: str | None) -> str:
         return '<div class="b12-detail">Choose a study above to see its details.</div>'
     row = rows.iloc[0].to_dict()
     esc = html.escape
+    label = evidence.vocab.label
+
+    def coded(field: str) -> str:
+        return _text(row.get(field), lambda code: label(field, code))
 
     def dose() -> str:
         dose_mcg, schedule = row.get("dose_mcg"), row.get("schedule")
@@ -171,20 +177,20 @@ def study_detail_html(evidence: Evidence, study_id: str | None) -> str:
     fields = [
         (
             "Design",
-            f"{_text(row.get('design'), pretty)}; blinding: {_text(row.get('blinding'), pretty)}",
+            f"{coded('design')}; blinding: {coded('blinding')}",
         ),
         ("Participants", f"{size} ({_text(row.get('condition'))})"),
-        ("B12", f"{_text(row.get('b12_form'), pretty)}, {_text(row.get('route'), pretty)}"),
+        ("B12", f"{coded('b12_form')}, {coded('route')}"),
         ("Dose and schedule", dose()),
         ("Comparator", _text(row.get("comparator"))),
         ("Co-interventions", _text(row.get("co_interventions"))),
         ("Other B vitamins", yes_no(row.get("other_b_vitamins"))),
-        ("Finding", _text(row.get("finding"), pretty)),
-        ("Risk of bias", _text(row.get("risk_of_bias"), pretty)),
+        ("Finding", coded("finding")),
+        ("Risk of bias", coded("risk_of_bias")),
     ]
     results = evidence.results
     own = results[results["study_id"].astype(object) == study_id]
-    items = [f"<li>{esc(_result_text(r))}</li>" for r in own.to_dict("records")]
+    items = [f"<li>{esc(_result_text(r, label))}</li>" for r in own.to_dict("records")]
     links = source_links(row)
     title = f"{_text(row.get('label'))}: {_text(row.get('title'))}"
     return (

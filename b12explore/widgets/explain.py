@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING
 
 from .. import summaries
 from ..filters import FilterState, describe
-from ..style import pretty
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..io import Evidence
+    from ..schema import Vocabulary
 
 __all__ = ["empty_reason", "selection_folder"]
 
@@ -64,15 +64,15 @@ def empty_reason(evidence: Evidence, state: FilterState, view: str) -> str:
     """
     n = len(evidence.studies)
     if n == 0:
-        return f"No studies match these filters ({describe(state)})."
+        return f"No studies match these filters ({describe(state, evidence.vocab)})."
     if view == "forest":
         what = "a computable effect"
         if state.outcome is not None:
-            what += f" for {pretty(state.outcome)}"
+            what += f" for {evidence.vocab.label('outcome', state.outcome)}"
         return f"{_studies(n)}, none reports {what}"
     need = _NEEDS.get(view, "")
     if view in ("direction", "evidence_map") and state.outcome is not None:
-        need += f" for {pretty(state.outcome)}"
+        need += f" for {evidence.vocab.label('outcome', state.outcome)}"
     if view in ("sample_sizes", "routes"):
         primary = len(summaries.primary_studies(evidence.studies))
         if primary == 0:
@@ -80,10 +80,13 @@ def empty_reason(evidence: Evidence, state: FilterState, view: str) -> str:
     return f"{_studies(n)}, none {need}" if need else _studies(n)
 
 
-def selection_folder(state: FilterState, base: str = "exports", limit: int = 80) -> str:
+def selection_folder(
+    state: FilterState, base: str = "exports", limit: int = 80, vocab: Vocabulary | None = None
+) -> str:
     """An export folder named after the current selection, e.g. ``exports/route-oral``.
 
-    Only ``[a-z0-9-]`` reach the name, so it is one folder inside ``base``.
+    Only ``[a-z0-9-]`` reach the name, so it is one folder inside ``base``. Codes
+    read as their labels in ``vocab`` (``evidence.vocab``; see ``filters.describe``).
 
     Examples
     --------
@@ -92,6 +95,6 @@ def selection_folder(state: FilterState, base: str = "exports", limit: int = 80)
     >>> selection_folder(FilterState(routes=("oral",), min_n=50))
     'exports/route-oral-at-least-50-enrolled'
     """
-    name = re.sub(r"[^a-z0-9]+", "-", describe(state).lower()).strip("-")
+    name = re.sub(r"[^a-z0-9]+", "-", describe(state, vocab).lower()).strip("-")
     name = name[:limit].rstrip("-") or "selection"
     return f"{base}/{name}"

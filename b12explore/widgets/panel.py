@@ -155,8 +155,11 @@ class Explorer(_ControlsMixin, _DetailMixin):
     def set_filters(self, **values: Any) -> FilterState:
         """Change some filters, exactly as if the controls had been used.
 
-        Names and values are those of :class:`FilterState` (validated by
-        :meth:`FilterState.replace`); filters not named keep their values. The
+        Names and values are those of :class:`FilterState`; codes are checked
+        against the evidence's descriptor (:meth:`FilterState.checked`, the same
+        message as :func:`~b12explore.filters.apply_filters` and the command line:
+        ``filter routes: 'oarl' is not one of ...; did you mean 'oral'?``), before
+        any control changes. Filters not named keep their values. The
         controls are set, then read back and applied once, exactly as after a
         control change. A year range is clipped to the years in the data (the
         whole span means no year filter).
@@ -173,7 +176,7 @@ class Explorer(_ControlsMixin, _DetailMixin):
         >>> explorer.set_filters(routes=["oral"], min_n=50).min_n
         50
         """
-        target = self._state.replace(**values)
+        target = self._state.replace(**values).checked(self.evidence.vocab)
         self._write_controls(target)
         self._controls_changed()
         return self._state
@@ -233,7 +236,10 @@ class Explorer(_ControlsMixin, _DetailMixin):
         folder = Path(self.export_folder.value if folder is None else folder).expanduser()
         overwrite = self.export_overwrite.value if overwrite is None else bool(overwrite)
         return export_view(
-            self._filtered, folder, filters_text=describe(self._state), overwrite=overwrite
+            self._filtered,
+            folder,
+            filters_text=describe(self._state, self.evidence.vocab),
+            overwrite=overwrite,
         )
 
     def _repr_mimebundle_(self, **kwargs):
@@ -338,7 +344,7 @@ class Explorer(_ControlsMixin, _DetailMixin):
 
         self._export_row = row = ExportRow(
             write,
-            lambda: selection_folder(self._state),
+            lambda: selection_folder(self._state, vocab=self.evidence.vocab),
             folder=None if export_folder is None else str(export_folder),
             dashboard=dashboard,
         )
@@ -433,7 +439,7 @@ class Explorer(_ControlsMixin, _DetailMixin):
 
     def _refresh_status(self) -> None:
         text = _status_text(self._filtered, len(self.evidence.studies))
-        active = describe(self._state)
+        active = describe(self._state, self.evidence.vocab)
         self.status.value = (
             f"<b>{html.escape(text)}</b> &middot; <span>{html.escape(active)}</span>"
         )
@@ -465,7 +471,9 @@ class Explorer(_ControlsMixin, _DetailMixin):
         start = self._page * self.page_size
         page = self._sorted_studies().iloc[start : start + self.page_size]
         self.table.value = study_rows_html(
-            page, empty=empty_reason(self._filtered, self._state, "table")
+            page,
+            empty=empty_reason(self._filtered, self._state, "table"),
+            vocab=self.evidence.vocab,
         )
         n = len(self._ids)
         shown = f"{start + 1:,}-{start + len(page):,} of {n:,}" if n else "0 of 0"

@@ -17,10 +17,10 @@ import numpy as np
 import pandas as pd
 
 from .. import summaries
-from ..style import pretty
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..io import Evidence
+    from ..schema import Vocabulary
 
 PAGE_SIZE = 25
 
@@ -82,8 +82,15 @@ _COLUMNS = (
 )
 
 
-def study_rows_html(studies: pd.DataFrame, empty: str = "No studies match these filters.") -> str:
+def study_rows_html(
+    studies: pd.DataFrame,
+    empty: str = "No studies match these filters.",
+    vocab: Vocabulary | None = None,
+) -> str:
     """An HTML table of studies; every CSV value is escaped, each study links to its source.
+
+    The cells are those of :func:`b12explore.summaries.study_table` (in the rows'
+    order), plus the title; nothing is computed here.
 
     Parameters
     ----------
@@ -91,6 +98,8 @@ def study_rows_html(studies: pd.DataFrame, empty: str = "No studies match these 
         Rows of the studies table, in the order to show.
     empty : str
         The text of the one row shown when there are no studies (escaped).
+    vocab : Vocabulary, optional
+        Labels of the codes (``evidence.vocab``).
 
     Returns
     -------
@@ -99,38 +108,31 @@ def study_rows_html(studies: pd.DataFrame, empty: str = "No studies match these 
 
     Examples
     --------
-    >>> df = pd.DataFrame({"study_id": ["x"], "label": ["<b>X</b>"], "year": [2000],
-    ...     "design": ["rct"], "route": ["oral"], "b12_form": ["mixed"],
-    ...     "n_enrolled": [10], "n_analysed": [None], "finding": ["benefit"],
-    ...     "risk_of_bias": ["low"], "title": ["T"], "source_url": ["https://e.org/x"]})
-    >>> "&lt;b&gt;X&lt;/b&gt;" in study_rows_html(df)
+    >>> from b12explore import load
+    >>> page = load().studies.head(2).assign(label="<b>X</b>", source_url="https://e.org/x")
+    >>> "&lt;b&gt;X&lt;/b&gt;" in study_rows_html(page)
     True
     """
     esc = html.escape
     head = "".join(f"<th>{esc(c)}</th>" for c in _COLUMNS)
+    table = summaries.study_table(studies, vocab=vocab, sort=False)
+    titles = [_cell(t) for t in studies["title"].astype(object)]
     body = []
-    enrolled = summaries.enrolled_text(studies)  # a review's pooled total is never "Enrolled"
-    for row, n_enrolled in zip(studies.itertuples(index=False), enrolled, strict=True):
-        label = esc(_cell(row.label if isinstance(row.label, str) else row.study_id))
-        href = safe_href(row.source_url)
+    for cells, url, title in zip(
+        table[list(_COLUMNS[:-1])].itertuples(index=False),
+        studies["source_url"],
+        titles,
+        strict=True,
+    ):
+        label = esc(cells[0])
+        href = safe_href(url)
         if href:
             label = (
                 f'<a class="b12-link" href="{esc(href, quote=True)}" target="_blank" '
                 f'rel="noopener noreferrer">{label}</a>'
             )
-        cells = [
-            label,
-            esc(_cell(row.year, lambda v: str(int(v)))),
-            esc(_cell(row.design, pretty)),
-            esc(_cell(row.route, pretty)),
-            esc(_cell(row.b12_form, pretty)),
-            esc(n_enrolled),
-            esc(_cell(row.n_analysed, lambda v: f"{int(v):,}")),
-            esc(_cell(row.finding, pretty)),
-            esc(_cell(row.risk_of_bias, pretty)),
-            esc(_cell(row.title)),
-        ]
-        body.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+        shown = [label, *(esc(c) for c in cells[1:]), esc(title)]
+        body.append("<tr>" + "".join(f"<td>{c}</td>" for c in shown) + "</tr>")
     if not body:
         body.append(f'<tr><td colspan="{len(_COLUMNS)}">{esc(empty)}</td></tr>')
     return (

@@ -16,11 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 import numpy as np
-import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from .. import summaries
 from ..filters import FilterState
 from .forest import _forest_inputs
 
@@ -179,11 +177,8 @@ def _draw_routes(fig: Figure, ev: Evidence, state: FilterState) -> None:
 def _draw_direction(fig: Figure, ev: Evidence, state: FilterState) -> None:
     from .. import charts
 
-    ax = fig.add_subplot()
-    shown, hidden = _largest_with_results(ev)
-    charts.direction_plot(ev.replace(studies=shown), ax=ax)
-    if hidden:
-        _note(ax, f"{len(shown)} largest studies shown; {hidden:,} more with results")
+    # the chart keeps the largest studies and says how many it leaves out
+    charts.direction_plot(ev, max_studies=CHART_ROWS, ax=fig.add_subplot())
     _fit_margins(fig)
 
 
@@ -192,31 +187,10 @@ def _draw_forest(fig: Figure, ev: Evidence, state: FilterState, full=None) -> No
 
     ax = fig.add_subplot()
     effects, pooled = _forest_inputs(ev, state, full)
-    top = effects
-    if len(effects) > CHART_ROWS:
-        top = effects.nlargest(CHART_ROWS, "weight").sort_index()
-    charts.forest_plot(top, pooled=pooled, ax=ax)
-    if len(top) < len(effects):
-        _note(ax, f"{len(top)} heaviest of {len(effects):,} shown; pooled over all")
+    # the chart keeps the heaviest rows, says how many it leaves out, pools over all
+    charts.forest_plot(effects, pooled=pooled, max_rows=CHART_ROWS, ax=ax)
     _legend_outside(ax)
     _fit_margins(fig)
-
-
-def _note(ax, text: str) -> None:
-    """A second title line saying, e.g., how many studies a long list leaves out."""
-    ax.set_title(f"{ax.get_title(loc='left')}\n({text})", loc="left")
-
-
-def _largest_with_results(ev: Evidence) -> tuple[pd.DataFrame, int]:
-    """The ``CHART_ROWS`` largest studies that have results, and how many are left out."""
-    studies = ev.studies
-    has = studies["study_id"].isin(set(ev.results["study_id"])).to_numpy()
-    with_results = studies.loc[has]
-    if len(with_results) <= CHART_ROWS:
-        return with_results, 0
-    n = summaries.participants(with_results).astype("Float64").fillna(-1).to_numpy()
-    order = np.argsort(-n, kind="stable")[:CHART_ROWS]
-    return with_results.iloc[np.sort(order)], len(with_results) - CHART_ROWS
 
 
 def _draw_evidence_map(fig: Figure, ev: Evidence, state: FilterState) -> None:
@@ -225,9 +199,3 @@ def _draw_evidence_map(fig: Figure, ev: Evidence, state: FilterState) -> None:
     charts.evidence_map(ev.studies, ev.results, ax=fig.add_subplot())
     _legend_outside(fig.axes[0])
     _fit_margins(fig)
-
-
-def _close(fig: Any) -> None:
-    """Let a slide figure be garbage-collected (no pyplot state is involved)."""
-    if fig is not None and hasattr(fig, "clear"):
-        fig.clear()
