@@ -71,7 +71,7 @@ def run_validate(args: argparse.Namespace) -> int:
     2
     """
     from .errors import DataFolderError, DataValidationError
-    from .io import TABLES, load
+    from .io import load
 
     try:
         evidence = load(args.data_dir)
@@ -89,10 +89,11 @@ def run_validate(args: argparse.Namespace) -> int:
         print(f"error: {args.data_dir}: cannot be read ({exc.strerror or exc})", file=sys.stderr)
         return 2
     _print_warnings(evidence.warnings)
-    counts = ", ".join(f"{len(getattr(evidence, t))} {t}" for t in TABLES)
+    tables = evidence.tables
+    counts = ", ".join(f"{len(frame)} {name}" for name, frame in tables.items())
     warn = f"; {len(evidence.warnings)} warnings" if evidence.warnings else ""
     print(
-        f"data OK: {len(TABLES)} tables ({counts}), version {evidence.version}{warn} "
+        f"data OK: {len(tables)} tables ({counts}), version {evidence.version}{warn} "
         f"[{evidence.data_dir}]"
     )
     return 0

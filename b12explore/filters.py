@@ -358,9 +358,16 @@ def apply_filters(evidence: Evidence, state: FilterState) -> Evidence:
 
 
 def _lower_first(text: str) -> str:
-    """Sentence case inside a caption: "Risk of bias" -> "risk of bias", "RCT" kept."""
+    """Sentence case inside a caption: "Risk of bias" -> "risk of bias"; "RCT" and a
+    one-letter name ("B vitamins") kept.
+
+    Examples
+    --------
+    >>> _lower_first("Risk of bias"), _lower_first("RCT"), _lower_first("B vitamins + NSAID")
+    ('risk of bias', 'RCT', 'B vitamins + NSAID')
+    """
     first = text.split(" ", 1)[0]
-    if len(first) > 1 and any(c.isupper() or c.isdigit() for c in first[1:]):
+    if first.isupper() or (len(first) > 1 and any(c.isupper() or c.isdigit() for c in first[1:])):
         return text
     return text[:1].lower() + text[1:]
 

@@ -22,6 +22,8 @@ from .schema import Vocabulary, field_names, read_descriptor, repo_data_dir, res
 from .schema import resources as descriptor_resources
 from .validate import check_package
 
+__all__ = ["Evidence", "TABLES", "default_data_dir", "load"]
+
 TABLES = (
     "studies",
     "results",

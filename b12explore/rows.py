@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import DataValidationError, Problem
+from .export.safefiles import write_synced
 from .formfields import FieldInfo, field_infos, split_multi  # noqa: F401 (re-exported)
 from .schema import DESCRIPTOR, key_fields, read_descriptor, repo_data_dir, resources
 
@@ -252,15 +253,7 @@ def _fsync_dir(folder: Path) -> None:
 
 def _write_temp(folder: Path, name: str, data: bytes) -> Path:
     fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return Path(tmp)
+    return write_synced(fd, tmp, data)
 
 
 def write_atomic(folder: str | os.PathLike, changes: Mapping[str, bytes]) -> list[Path]:

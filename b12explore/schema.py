@@ -427,20 +427,11 @@ def tag_vocabulary(evidence: Any) -> Any:
     True
     """
     vocab = evidence.vocab
-    for frame in (*(getattr(evidence, n) for n in _TABLE_FIELDS), *evidence.others.values()):
-        frame.attrs[VOCAB_ATTR] = vocab
+    fields = (getattr(evidence, f.name) for f in dataclasses.fields(evidence))
+    for frame in (*fields, *evidence.others.values()):
+        if hasattr(frame, "attrs"):  # the DataFrames among the fields
+            frame.attrs[VOCAB_ATTR] = vocab
     return evidence
-
-
-_TABLE_FIELDS = (
-    "studies",
-    "results",
-    "delivery_routes",
-    "mechanisms",
-    "food_sources",
-    "risk_groups",
-    "claims",
-)
 
 
 def vocab_of(data: Any) -> Vocabulary:

@@ -18,6 +18,29 @@ import contextlib
 import zlib
 from collections.abc import Iterator
 
+__all__ = [
+    "DESIGN_COLORS",
+    "EVIDENCE_TYPE_COLORS",
+    "FINDING_COLORS",
+    "FORM_COLORS",
+    "GREY",
+    "LIGHT_GREY",
+    "MIN_SLIDE_PT",
+    "OKABE_ITO",
+    "RISK_OF_BIAS_COLORS",
+    "RISK_OF_BIAS_SYMBOLS",
+    "ROUTE_COLORS",
+    "SCORE_COLORS",
+    "SCORE_LABELS",
+    "SIZES",
+    "SVG_RC",
+    "VERDICT_COLORS",
+    "color_for",
+    "slide_context",
+    "slide_rc",
+    "tint",
+]
+
 #: Okabe & Ito (2008) "Color Universal Design" palette.
 OKABE_ITO: dict[str, str] = {
     "black": "#000000",
@@ -88,6 +111,23 @@ RISK_OF_BIAS_SYMBOLS: dict[str, str] = {
     "not_applicable": "",
 }
 
+#: Colour of each kind of evidence behind a mechanism (strongest kind darkest).
+EVIDENCE_TYPE_COLORS: dict[str, str] = {
+    "human_trial": _P["blue"],
+    "human_observational": _P["bluishgreen"],
+    "animal": _P["orange"],
+    "review": _P["reddishpurple"],
+}
+
+#: Verdicts on the article's claims, from supported (green) to not supported (vermillion).
+VERDICT_COLORS: dict[str, str] = {
+    "supported": _P["bluishgreen"],
+    "partly_supported": _P["skyblue"],
+    "not_verifiable": "#BBBBBB",
+    "misattributed": _P["orange"],
+    "not_supported": _P["vermillion"],
+}
+
 _COLOR_MAPS = {
     "route": ROUTE_COLORS,
     "design": DESIGN_COLORS,
@@ -95,6 +135,8 @@ _COLOR_MAPS = {
     "finding": FINDING_COLORS,
     "direction": FINDING_COLORS,
     "risk_of_bias": RISK_OF_BIAS_COLORS,
+    "evidence_type": EVIDENCE_TYPE_COLORS,
+    "verdict": VERDICT_COLORS,
 }
 
 

@@ -60,7 +60,8 @@ def test_risk_group_table_counts_sources(ev):
 
 def test_mechanism_table_orders_by_strength_of_evidence(ev):
     table = sb.mechanism_table(ev)
-    ranks = [sb.EVIDENCE_TYPES.index(t) for t in table["evidence_type"]]
+    order = ev.vocab.codes("evidence_type", "mechanisms")
+    ranks = [order.index(t) for t in table["evidence_type"]]
     assert ranks == sorted(ranks)
     regen = table.set_index("mechanism_id").loc["nerve_regeneration"]
     assert (regen["evidence_type"], regen["studies"]) == ("animal", 3)
@@ -169,11 +170,17 @@ def test_background_charts_are_exported_with_their_sources(ev):
         assert not small, (chart.name, small[:3])
 
 
-def test_evidence_types_follow_the_descriptor(ev):
-    assert ev.vocab.codes("evidence_type", "mechanisms") == sb.EVIDENCE_TYPES
+def test_evidence_types_follow_the_descriptor_then_the_table(ev):
+    assert sb.evidence_types(ev) == ev.vocab.codes("evidence_type", "mechanisms")
+    mech = ev.mechanisms.astype({"evidence_type": object})
+    mech.loc[mech.index[0], "evidence_type"] = "in_silico"
+    kinds = sb.evidence_types(mech)
+    assert kinds[-1] == "in_silico" and kinds[:-1] == ev.vocab.codes("evidence_type", "mechanisms")
+    ax = cb.mechanisms_chart(mech)
+    assert "In silico" in [t.get_text().replace("\n", " ") for t in ax.get_xticklabels()]
 
 
 def test_mechanism_chart_labels_come_from_the_vocabulary(ev):
     ax = cb.mechanisms_chart(ev)
     labels = [t.get_text().replace("\n", " ") for t in ax.get_xticklabels()]
-    assert labels == [ev.vocab.label("evidence_type", c) for c in sb.EVIDENCE_TYPES]
+    assert labels == [ev.vocab.label("evidence_type", c) for c in sb.evidence_types(ev)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -28,7 +29,12 @@ def test_shipped_data_is_valid():
     out = run_cli("validate")
     assert out.returncode == 0, out.stdout + out.stderr
     (line,) = out.stdout.splitlines()
-    assert line.startswith("data OK: 7 tables (") and "version 0.1.0" in line
+    described = json.loads((REPO / "data" / "datapackage.json").read_text())["resources"]
+    assert line.startswith(f"data OK: {len(described)} tables (") and "version 0.1.0" in line
+    studies = sum(1 for _ in (REPO / "data" / "studies.csv").open(encoding="utf-8")) - 1
+    assert f"({studies} studies, " in line  # every table counted, the studies first
+    for resource in described:
+        assert f" {resource['name']}" in line
     assert "Traceback" not in out.stderr
 
 
@@ -75,7 +81,7 @@ def test_warnings_go_to_stderr(tmp_path, capsys):
     assert out.err == (
         'warning: studies.csv: unknown column "extra" (not in datapackage.json); kept as text\n'
     )
-    assert out.out.startswith("data OK: 7 tables (1 studies, 0 results,")
+    assert out.out.startswith("data OK: ") and " tables (1 studies, 0 results," in out.out
     assert "; 1 warnings" in out.out
 
 

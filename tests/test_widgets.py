@@ -408,3 +408,45 @@ def test_findings_tab_shows_and_draws_one_chart_at_a_time(explorer):
     assert explorer.redraws == {"table": 1, "direction": 1, "forest": 2}
     explorer.findings_view.value = "direction"  # catches up when shown again
     assert explorer.redraws["direction"] == 2
+
+
+# --------------------------------------------- comparison and certainty (issue 11)
+
+
+def test_the_explorer_filters_by_comparison_and_certainty_and_shows_the_ratings():
+    shipped = load()
+    x = Explorer(shipped, page_size=50)
+    codes = [code for _, code in x.controls["certainty"].options]
+    assert codes == list(shipped.vocab.codes("certainty", "certainty"))
+    compared = [code for _, code in x.controls["comparisons"].options]
+    assert compared == list(shipped.vocab.codes("comparison", "studies"))
+    from b12explore import summaries
+
+    by_study = summaries.certainty_by_study(shipped).set_index("study_id")
+    assert "<th>Certainty</th>" in x.table.value
+    low = sorted(by_study.index[by_study["certainty"] == "low"])
+    assert low  # the shipped ratings include "low" ones
+    x.controls["certainty"].value = ("low",)
+    assert x.state.certainty == ("low",)
+    kept = set(x.filtered.studies["study_id"])
+    rated_low = {
+        sid
+        for sid, text in by_study["ratings"].items()
+        if any(p.startswith("low:") for p in text.split("; "))
+    }
+    assert kept == rated_low
+    for sid in kept:
+        assert by_study.loc[sid, "ratings"] in x.table.value
+    x.controls["certainty"].value = ()
+    x.controls["comparisons"].value = ("bvit_nsaid_vs_nsaid",)
+    studies = shipped.studies
+    expected = set(studies.loc[studies["comparison"] == "bvit_nsaid_vs_nsaid", "study_id"])
+    assert set(x.filtered.studies["study_id"]) == expected and expected
+    x.reset()
+    assert x.controls["comparisons"].value == () and x.controls["certainty"].value == ()
+
+
+def test_a_study_behind_no_rating_reads_not_rated(evidence):
+    x = Explorer(evidence, page_size=25)
+    assert "<th>Certainty</th>" in x.table.value
+    assert x.table.value.count("<td>not rated</td>") == len(evidence.studies)

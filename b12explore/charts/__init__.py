@@ -20,7 +20,7 @@ from ._base import EMPTY_NOTE
 from .background import food_sources_chart, mechanisms_chart, prisma_chart, risk_groups_chart
 from .bias import risk_of_bias_summary_chart, traffic_light_plot
 from .certainty import certainty_chart
-from .claims import VERDICT_COLORS, claim_verdict_chart
+from .claims import claim_verdict_chart
 from .findings import DIRECTION_MARKERS, albatross_plot, direction_plot
 from .forest import forest_plot
 from .maps import evidence_map, risk_of_bias_chart
@@ -34,7 +34,6 @@ __all__ = [
     "DIRECTION_MARKERS",
     "EMPTY_NOTE",
     "SlideChart",
-    "VERDICT_COLORS",
     "albatross_plot",
     "certainty_chart",
     "chart_names",

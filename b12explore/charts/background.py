@@ -13,10 +13,10 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.patches import FancyBboxPatch
 
-from ..schema import shipped_vocabulary
-from ..style import GREY, LIGHT_GREY, OKABE_ITO
+from ..schema import vocab_of
+from ..style import GREY, LIGHT_GREY, OKABE_ITO, color_for
 from ..summaries.background import (
-    EVIDENCE_TYPES,
+    evidence_types,
     food_table,
     mechanism_table,
     prisma_flow,
@@ -25,20 +25,12 @@ from ..summaries.background import (
 from ._base import axes_size_in, empty, fontsize, new_axes, wrap
 
 __all__ = [
-    "EVIDENCE_TYPE_COLORS",
     "food_sources_chart",
     "mechanisms_chart",
     "prisma_chart",
     "risk_groups_chart",
 ]
 
-#: Colour of each kind of evidence (Okabe-Ito; strongest kind darkest).
-EVIDENCE_TYPE_COLORS: dict[str, str] = {
-    "human_trial": OKABE_ITO["blue"],
-    "human_observational": OKABE_ITO["bluishgreen"],
-    "animal": OKABE_ITO["orange"],
-    "review": OKABE_ITO["reddishpurple"],
-}
 _MEASURES = {
     "mcg_per_serving": ("B12 per serving (µg, symmetric log scale)", "µg"),
     "percent_dv": ("% of the Daily Value (2.4 µg) per serving, symmetric log scale", "% DV"),
@@ -219,14 +211,14 @@ def mechanisms_chart(evidence, *, ax: Axes | None = None) -> Axes:
     title = "Proposed mechanisms and the kind of evidence behind them"
     if table.empty:
         return empty(ax, title, note="no mechanism rows")
-    kinds = list(EVIDENCE_TYPES) + sorted(set(table["evidence_type"]) - set(EVIDENCE_TYPES))
+    kinds = list(evidence_types(evidence))
     col = {k: i for i, k in enumerate(kinds)}
     y = np.arange(len(table))
     for xi in range(len(kinds)):
         ax.scatter(np.full(len(y), xi), y, s=90, facecolor="white", edgecolor=LIGHT_GREY, zorder=1)
     for yi, row in zip(y, table.itertuples(), strict=True):
         xi = col[row.evidence_type]
-        color = EVIDENCE_TYPE_COLORS.get(row.evidence_type, GREY)
+        color = color_for("evidence_type", row.evidence_type)
         ax.scatter([xi], [yi], s=260, color=color, zorder=2, gid="evidence")
         note = (
             f"{row.studies} stud{'y' if row.studies == 1 else 'ies'}"
@@ -234,7 +226,7 @@ def mechanisms_chart(evidence, *, ax: Axes | None = None) -> Axes:
             else "no study rows"
         )
         ax.text(xi + 0.18, yi, note, va="center", ha="left", fontsize=_small(ax), color="0.3")
-    vocab = getattr(evidence, "vocab", None) or shipped_vocabulary()
+    vocab = vocab_of(evidence)
     ax.set_xticks(range(len(kinds)), [wrap(vocab.label("evidence_type", k), 14) for k in kinds])
     ax.set_yticks(y, [wrap(m, 40) for m in table["mechanism"]], fontsize=_small(ax))
     ax.set_xlim(-0.5, len(kinds) - 0.2)

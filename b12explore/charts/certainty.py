@@ -131,30 +131,15 @@ def synthesis_charts(evidence, *, caption: str = "") -> list:
         data = summaries.risk_of_bias_domains(evidence, tool)
         if data.empty:
             continue
-        fig, ax = figure()
-        traffic_light_plot(evidence, tool=tool, ax=ax)
-        out.append(
-            SlideChart(
-                f"{stem}-traffic-light",
-                f"{tool} by domain",
-                fig,
-                data,
-                list(dict.fromkeys(data["label"])),
-                cap,
-            )
-        )
-        fig, ax = figure()
-        risk_of_bias_summary_chart(evidence, tool=tool, ax=ax)
-        out.append(
-            SlideChart(
-                f"{stem}-summary",
-                f"{tool}: weighted summary",
-                fig,
-                summaries.risk_of_bias_summary(evidence, tool),
-                list(dict.fromkeys(data["label"])),
-                cap,
-            )
-        )
+        studies = list(dict.fromkeys(data["label"]))
+        summary = summaries.risk_of_bias_summary(evidence, tool)
+        for suffix, title, draw, table in (
+            ("traffic-light", f"{tool} by domain", traffic_light_plot, data),
+            ("summary", f"{tool}: weighted summary", risk_of_bias_summary_chart, summary),
+        ):
+            fig, ax = figure()
+            draw(evidence, tool=tool, ax=ax)
+            out.append(SlideChart(f"{stem}-{suffix}", title, fig, table, studies, cap))
     for row in summaries.forest_outcomes(evidence).itertuples():
         eff = summaries.forest_table(
             evidence, outcome=row.outcome, measure=row.measure, comparison=row.comparison

@@ -11,21 +11,12 @@ from ..schema import vocab_of
 from ..style import color_for
 from ._base import empty, new_axes, patches, wrap
 
-__all__ = ["claim_verdict_chart", "VERDICT_COLORS"]
-
-#: Okabe-Ito colours, from supported (green) to not supported (vermillion).
-VERDICT_COLORS = {
-    "supported": "#009E73",
-    "partly_supported": "#56B4E9",
-    "not_verifiable": "#BBBBBB",
-    "misattributed": "#E69F00",
-    "not_supported": "#D55E00",
-}
+__all__ = ["claim_verdict_chart"]
 
 
 def _color(verdict: str) -> str:
     """A verdict's colour; a researcher's own verdict gets a stable one."""
-    return VERDICT_COLORS.get(verdict) or color_for("verdict", verdict)
+    return color_for("verdict", verdict)
 
 
 def claim_verdict_chart(

@@ -19,6 +19,8 @@ from ..style import (
 )
 from ._base import empty, largest_studies, more_note, new_axes, patches, wrap
 
+__all__ = ["evidence_map", "risk_of_bias_chart"]
+
 
 def evidence_map(
     studies,

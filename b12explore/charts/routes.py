@@ -12,6 +12,8 @@ from ..schema import vocab_of
 from ..style import FORM_COLORS, GREY, SCORE_COLORS, SCORE_LABELS, color_for
 from ._base import empty, new_axes, patches
 
+__all__ = ["SCORE_SYMBOLS", "delivery_feature_chart", "route_form_chart"]
+
 
 def route_form_chart(studies: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Primary studies per route, stacked by B12 form, with participants.

@@ -21,17 +21,6 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-__all__ = [
-    "chart_paths",
-    "export_chart",
-    "export_charts",
-    "export_citations",
-    "export_deck",
-    "export_view",
-    "files_table",
-    "render_figure",
-]
-
 _NAMES = {
     "chart_paths": "files",
     "export_chart": "files",
@@ -42,6 +31,7 @@ _NAMES = {
     "export_view": "view",
     "render_figure": "render",
 }
+__all__ = sorted(_NAMES)
 
 
 def __getattr__(name: str) -> Any:

@@ -12,6 +12,17 @@ import unicodedata
 
 import pandas as pd
 
+__all__ = [
+    "authors",
+    "bibtex_escape",
+    "citation_keys",
+    "reference",
+    "references_for",
+    "split_urls",
+    "to_bibtex",
+    "to_ris",
+]
+
 _BIBTEX_ESCAPES = {
     "\\": r"\textbackslash{}",
     "{": r"\{",

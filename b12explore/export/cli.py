@@ -20,6 +20,8 @@ from typing import Any
 
 from .render import FORMATS as IMAGE_FORMATS
 
+__all__ = ["ALL_FORMATS", "add_parser", "configure", "main", "run"]
+
 ALL_FORMATS = (*IMAGE_FORMATS, "pptx")
 
 

@@ -15,6 +15,22 @@ from pathlib import Path
 
 import pandas as pd
 
+__all__ = [
+    "MAX_LISTED",
+    "MAX_NAME_LENGTH",
+    "TEMP_PREFIX",
+    "atomic_write",
+    "check_free",
+    "clean_stale",
+    "csv_bytes",
+    "neutralise_cell",
+    "neutralise_frame",
+    "safe_name",
+    "safe_path",
+    "write_all",
+    "write_synced",
+]
+
 MAX_NAME_LENGTH = 100
 #: Existing files named in a FileExistsError before "and N more".
 MAX_LISTED = 5
@@ -210,10 +226,20 @@ def clean_stale(folder: str | os.PathLike) -> list[Path]:
     return cleaned
 
 
-def _stage(path: Path, data: bytes) -> Path:
-    """Write ``data`` to a temporary file next to ``path`` (flushed to disk)."""
-    tmp = _temp_path(path, "part")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+def write_synced(fd: int, path: str | os.PathLike, data: bytes) -> Path:
+    """Write ``data`` to the new file ``path`` open as ``fd``, flushed to disk.
+
+    The file is closed; on any failure it is removed and the error raised, so no
+    partial temporary file is left behind.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     fd, tmp = tempfile.mkstemp(dir=d)
+    ...     write_synced(fd, tmp, b"hi").read_bytes()
+    b'hi'
+    """
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -221,9 +247,15 @@ def _stage(path: Path, data: bytes) -> Path:
             os.fsync(fh.fileno())
     except BaseException:
         with contextlib.suppress(OSError):
-            os.unlink(tmp)
+            os.unlink(path)
         raise
-    return tmp
+    return Path(path)
+
+
+def _stage(path: Path, data: bytes) -> Path:
+    """Write ``data`` to a temporary file next to ``path`` (flushed to disk)."""
+    tmp = _temp_path(path, "part")
+    return write_synced(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644), tmp, data)
 
 
 def atomic_write(path: str | os.PathLike, data: bytes, *, overwrite: bool = False) -> Path:

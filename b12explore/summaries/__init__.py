@@ -66,7 +66,6 @@ from .comparisons import (
     study_comparisons,
 )
 from .findings import (
-    P_SCOPES,
     RATIO_MEASURES,
     direction_table,
     forest_outcomes,
@@ -92,7 +91,6 @@ __all__ = [
     "CERTAINTY_SYMBOLS",
     "COMPARISON_ARMS",
     "NO_RESULT",
-    "P_SCOPES",
     "arms_for",
     "certainty_by_study",
     "certainty_table",

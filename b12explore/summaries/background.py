@@ -13,18 +13,17 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..schema import vocab_of
+
 __all__ = [
-    "EVIDENCE_TYPES",
     "PRISMA_STAGES",
     "background_table",
+    "evidence_types",
     "food_table",
     "mechanism_table",
     "prisma_flow",
     "risk_group_table",
 ]
-
-#: Kinds of evidence behind a mechanism, strongest (human trial) first.
-EVIDENCE_TYPES: tuple[str, ...] = ("human_trial", "human_observational", "animal", "review")
 
 #: Stages of the PRISMA-style flow, in order.
 PRISMA_STAGES: tuple[str, ...] = (
@@ -168,7 +167,7 @@ def mechanism_table(evidence_or_table) -> pd.DataFrame:
     DataFrame
         Columns ``mechanism_id, mechanism, evidence_type, studies, summary``;
         ``studies`` counts the linked ``study_ids``. Sorted by evidence kind in the order
-        of :data:`EVIDENCE_TYPES`, then by name.
+        of :func:`evidence_types` (the descriptor's), then by name.
 
     Examples
     --------
@@ -185,10 +184,38 @@ def mechanism_table(evidence_or_table) -> pd.DataFrame:
     out["studies"] = out["study_ids"].map(
         lambda v: 0 if pd.isna(v) else len([s for s in str(v).split(";") if s])
     )
-    rank = {code: i for i, code in enumerate(EVIDENCE_TYPES)}
+    rank = {code: i for i, code in enumerate(evidence_types(mech))}
     out["_rank"] = out["evidence_type"].map(lambda c: rank.get(c, len(rank)))
     out = out.sort_values(["_rank", "mechanism"], kind="stable")
     return out[cols].reset_index(drop=True)
+
+
+def evidence_types(evidence_or_table) -> tuple[str, ...]:
+    """Kinds of evidence behind a mechanism, in display order.
+
+    The descriptor's ``mechanisms.evidence_type`` codes (strongest, human trial,
+    first), then any other code present in the table, alphabetically.
+
+    Parameters
+    ----------
+    evidence_or_table : Evidence or DataFrame
+        The ``mechanisms`` table (or evidence holding it).
+
+    Returns
+    -------
+    tuple of str
+
+    Examples
+    --------
+    >>> from b12explore import load
+    >>> evidence_types(load())[:2]
+    ('human_trial', 'human_observational')
+    """
+    table = background_table(evidence_or_table, "mechanisms")
+    vocab = vocab_of(evidence_or_table)
+    known = vocab.enums.get("mechanisms", {}).get("evidence_type", ())
+    present = table["evidence_type"].dropna().astype(str) if "evidence_type" in table else []
+    return tuple(known) + tuple(sorted(set(present) - set(known)))
 
 
 def prisma_flow(evidence_or_table) -> pd.DataFrame:

@@ -385,7 +385,7 @@ def certainty_by_study(evidence) -> pd.DataFrame:
     cert = certainty_table(evidence)
     if cert.empty:
         return pd.DataFrame(columns=cols)
-    order = ["very_low", "low", "moderate", "high"]
+    order = list(reversed(vocab_of(evidence).codes("certainty", "certainty")))  # lowest first
     per: dict[str, list[tuple[str, str]]] = {}
     for r in cert.itertuples():
         for sid in _ids(r.study_ids):

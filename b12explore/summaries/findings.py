@@ -24,7 +24,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..io import Evidence
 
 __all__ = [
-    "P_SCOPES",
     "RATIO_MEASURES",
     "direction_table",
     "forest_outcomes",
@@ -32,8 +31,6 @@ __all__ = [
     "pooled_effect",
     "pvalue_table",
 ]
-#: p-value scopes; a result whose scope is not coded counts as ``unclear``.
-P_SCOPES = ("between_group", "within_group", "unclear")
 
 
 def _p_scope(res: pd.DataFrame) -> pd.Series:

@@ -23,6 +23,16 @@ from .findings import _direction_table
 if TYPE_CHECKING:  # pragma: no cover
     from ..schema import Vocabulary
 
+__all__ = [
+    "BLINDING_JUDGEMENT",
+    "NO_RESULT",
+    "enrolled_text",
+    "evidence_map_table",
+    "risk_of_bias_table",
+    "study_table",
+    "timeline_table",
+]
+
 # Blinding as reported -> a judgement for the "blinding" traffic light. Pain and
 # disability are self-reported, so an open (unblinded) comparison is at high risk
 # of performance and detection bias (RoB 2, domains 2 and 4).
@@ -227,7 +237,11 @@ def risk_of_bias_table(studies: pd.DataFrame) -> pd.DataFrame:
 
 
 def study_table(
-    studies: pd.DataFrame, *, vocab: Vocabulary | None = None, sort: bool = True
+    studies: pd.DataFrame,
+    *,
+    vocab: Vocabulary | None = None,
+    sort: bool = True,
+    certainty: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """A researcher-facing table of studies: readable labels, "not reported" for gaps.
 
@@ -243,12 +257,17 @@ def study_table(
         Labels of the codes (``evidence.vocab``; the shipped data's when omitted).
     sort : bool
         Order by year (default); ``False`` keeps the rows' order (e.g. a sorted page).
+    certainty : DataFrame, optional
+        :func:`~b12explore.summaries.certainty_by_study` of the evidence: adds a
+        ``Certainty`` column (the GRADE ratings each study contributes to; "not rated"
+        for a study behind no rating).
 
     Returns
     -------
     DataFrame
         Columns ``Study, Year, Design, Route, B12 form, Dose (mcg), Enrolled,
-        Analysed, Finding, Risk of bias, DOI``, all text.
+        Analysed, Finding, Risk of bias, DOI`` (and ``Certainty`` before ``DOI`` when
+        ``certainty`` is given), all text.
 
     Examples
     --------
@@ -292,6 +311,10 @@ def study_table(
             "DOI": text(ordered["doi"]),
         }
     )
+    if certainty is not None:
+        ratings = dict(zip(certainty["study_id"], certainty["ratings"], strict=True))
+        shown = [ratings.get(sid, "not rated") for sid in ordered["study_id"].astype(object)]
+        out.insert(len(out.columns) - 1, "Certainty", shown)
     return out.reset_index(drop=True)
 
 

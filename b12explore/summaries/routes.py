@@ -7,6 +7,8 @@ import pandas as pd
 
 from ._common import _codes, _order, participants, primary_studies, total
 
+__all__ = ["delivery_features", "route_form_counts"]
+
 
 def route_form_counts(studies: pd.DataFrame) -> pd.DataFrame:
     """Primary studies and participants by route and B12 form.

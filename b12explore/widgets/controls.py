@@ -11,6 +11,21 @@ from ..filters import CODED, FilterState, filter_codes
 
 __all__: list[str] = []
 
+#: Controls whose value is the filter's value, and those that show ``None`` as "any".
+_AS_IS = (
+    "routes",
+    "forms",
+    "designs",
+    "risk_of_bias",
+    "comparisons",
+    "certainty",
+    "min_n",
+    "other_b_vitamins",
+    "co_interventions",
+    "text",
+)
+_OR_ANY = ("deficiency_required", "outcome")
+
 
 class _ControlsMixin:
     """``_build_controls``, ``_write_controls`` and ``_read_controls`` of the Explorer."""
@@ -47,6 +62,11 @@ class _ControlsMixin:
         c["forms"] = multi("forms", "B12 form", "b12-form")
         c["designs"] = multi("designs", "Design", "b12-design")
         c["risk_of_bias"] = multi("risk_of_bias", "Risk of bias", "b12-risk-of-bias")
+        c["comparisons"] = multi("comparisons", "Compared", "b12-comparison")
+        c["certainty"] = multi("certainty", "Certainty", "b12-certainty")
+        c[
+            "certainty"
+        ].tooltip = "Studies behind a GRADE rating (comparison x outcome) at these levels"
         c["year_range"] = widgets.IntRangeSlider(
             value=self._year_span,
             min=self._year_span[0],
@@ -98,19 +118,9 @@ class _ControlsMixin:
         c = self.controls
         lo, hi = self._year_span
         years = state.year_range or (lo, hi)
-        values = {
-            "routes": state.routes,
-            "forms": state.forms,
-            "designs": state.designs,
-            "risk_of_bias": state.risk_of_bias,
-            "year_range": (min(max(years[0], lo), hi), max(min(years[1], hi), lo)),
-            "min_n": state.min_n,
-            "deficiency_required": state.deficiency_required or "any",
-            "outcome": state.outcome or "any",
-            "other_b_vitamins": state.other_b_vitamins,
-            "co_interventions": state.co_interventions,
-            "text": state.text,
-        }
+        values = {name: getattr(state, name) for name in _AS_IS}
+        values |= {name: getattr(state, name) or "any" for name in _OR_ANY}
+        values["year_range"] = (min(max(years[0], lo), hi), max(min(years[1], hi), lo))
         self._quiet = True
         try:
             for name, value in values.items():
@@ -122,15 +132,6 @@ class _ControlsMixin:
         c = self.controls
         years = tuple(c["year_range"].value)
         return FilterState.from_values(
-            routes=c["routes"].value,
-            forms=c["forms"].value,
-            designs=c["designs"].value,
-            risk_of_bias=c["risk_of_bias"].value,
+            **{name: c[name].value for name in (*_AS_IS, *_OR_ANY)},
             year_range=None if years == self._year_span else years,
-            min_n=c["min_n"].value,
-            deficiency_required=c["deficiency_required"].value,
-            outcome=c["outcome"].value,
-            other_b_vitamins=c["other_b_vitamins"].value,
-            co_interventions=c["co_interventions"].value,
-            text=c["text"].value,
         )

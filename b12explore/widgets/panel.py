@@ -129,6 +129,7 @@ class Explorer(_ControlsMixin, _DetailMixin):
         self._quiet = False
         self._page = 0
         self._table_drawn: Any = None
+        self._certainty_by_study: pd.DataFrame | None = None
         self.redraws: dict[str, int] = {}
         self.last_error: Exception | None = None
         self._forest_cache: dict[tuple[str, str], pd.DataFrame] = {}
@@ -358,8 +359,8 @@ class Explorer(_ControlsMixin, _DetailMixin):
     def _layout(self) -> widgets.VBox:
         c = self.controls
         column = {"width": "auto"}
-        left = widgets.VBox([c["routes"], c["forms"]], layout=column)
-        middle = widgets.VBox([c["designs"], c["risk_of_bias"]], layout=column)
+        left = widgets.VBox([c["routes"], c["forms"], c["comparisons"]], layout=column)
+        middle = widgets.VBox([c["designs"], c["risk_of_bias"], c["certainty"]], layout=column)
         right = widgets.VBox(
             [
                 c["year_range"],
@@ -464,6 +465,12 @@ class Explorer(_ControlsMixin, _DetailMixin):
     def _sorted_studies(self) -> pd.DataFrame:
         return _sort_studies(self._filtered.studies, self.sort.value)
 
+    def _certainty(self) -> pd.DataFrame:
+        """The GRADE ratings per study (of all the evidence), computed once."""
+        if self._certainty_by_study is None:
+            self._certainty_by_study = summaries.certainty_by_study(self.evidence)
+        return self._certainty_by_study
+
     def _render_table(self) -> None:
         key = (self._ids, self.sort.value, self._page)
         if key == self._table_drawn:
@@ -474,6 +481,7 @@ class Explorer(_ControlsMixin, _DetailMixin):
             page,
             empty=empty_reason(self._filtered, self._state, "table"),
             vocab=self.evidence.vocab,
+            certainty=self._certainty(),
         )
         n = len(self._ids)
         shown = f"{start + 1:,}-{start + len(page):,} of {n:,}" if n else "0 of 0"

@@ -22,6 +22,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..io import Evidence
     from ..schema import Vocabulary
 
+__all__ = ["PAGE_SIZE", "SORTS", "safe_href", "study_rows_html"]
+
 PAGE_SIZE = 25
 
 # label -> (sort column, ascending); "participants" and "label" are derived columns
@@ -86,6 +88,7 @@ def study_rows_html(
     studies: pd.DataFrame,
     empty: str = "No studies match these filters.",
     vocab: Vocabulary | None = None,
+    certainty: pd.DataFrame | None = None,
 ) -> str:
     """An HTML table of studies; every CSV value is escaped, each study links to its source.
 
@@ -100,6 +103,8 @@ def study_rows_html(
         The text of the one row shown when there are no studies (escaped).
     vocab : Vocabulary, optional
         Labels of the codes (``evidence.vocab``).
+    certainty : DataFrame, optional
+        :func:`b12explore.summaries.certainty_by_study`: adds the "Certainty" column.
 
     Returns
     -------
@@ -114,12 +119,13 @@ def study_rows_html(
     True
     """
     esc = html.escape
-    head = "".join(f"<th>{esc(c)}</th>" for c in _COLUMNS)
-    table = summaries.study_table(studies, vocab=vocab, sort=False)
+    columns = _COLUMNS if certainty is None else (*_COLUMNS[:-1], "Certainty", _COLUMNS[-1])
+    head = "".join(f"<th>{esc(c)}</th>" for c in columns)
+    table = summaries.study_table(studies, vocab=vocab, sort=False, certainty=certainty)
     titles = [_cell(t) for t in studies["title"].astype(object)]
     body = []
     for cells, url, title in zip(
-        table[list(_COLUMNS[:-1])].itertuples(index=False),
+        table[list(columns[:-1])].itertuples(index=False),
         studies["source_url"],
         titles,
         strict=True,
@@ -134,7 +140,7 @@ def study_rows_html(
         shown = [label, *(esc(c) for c in cells[1:]), esc(title)]
         body.append("<tr>" + "".join(f"<td>{c}</td>" for c in shown) + "</tr>")
     if not body:
-        body.append(f'<tr><td colspan="{len(_COLUMNS)}">{esc(empty)}</td></tr>')
+        body.append(f'<tr><td colspan="{len(columns)}">{esc(empty)}</td></tr>')
     return (
         '<table class="b12-table"><thead><tr>'
         + head

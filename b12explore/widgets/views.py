@@ -25,6 +25,8 @@ from .forest import _forest_inputs
 if TYPE_CHECKING:  # pragma: no cover
     from ..io import Evidence
 
+__all__ = ["CACHE_SIZE", "CHART_ROWS", "DPI", "FIGSIZE", "png_bytes"]
+
 CHART_ROWS = 15  # studies per chart on screen (the table lists them all, paged)
 FIGSIZE = (9.0, 4.5)
 DPI = 100
