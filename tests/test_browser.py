@@ -311,3 +311,30 @@ def _get_no_redirect(url: str) -> tuple[int, str]:
             return response.status, ""
     except urllib.error.HTTPError as err:
         return err.code, err.headers.get("Location", "")
+
+
+def test_voila_filters_by_certainty_and_shows_the_ratings(voila, page, artifacts_dir: Path):
+    server, _root, data = voila
+    evidence = load(data)
+    total = len(evidence.studies)
+    kept = len(apply_filters(evidence, FilterState(certainty=("low",))).studies)
+    assert 0 < kept < total, "the data needs studies behind a 'low' certainty rating"
+    page.goto(f"{server.url}?token={server.token}")
+    wait_for_explorer(page)
+    wait_for_status(page, f"{total:,} of {total:,} ")
+    codes = filter_codes(evidence.vocab, "certainty")
+    shown = [
+        t.replace("\xa0", " ")
+        for t in page.locator(".b12-certainty select option").all_inner_texts()
+    ]
+    assert shown == [evidence.vocab.label("certainty", c) for c in codes]
+    assert page.locator(".b12-comparison select option").count() == len(
+        filter_codes(evidence.vocab, "comparisons")
+    )
+    page.locator(".b12-certainty select").select_option(index=codes.index("low"))
+    status = wait_for_status(page, f"{kept:,} of {total:,} ")
+    assert "certainty: low" in status
+    assert page.locator(".b12-study-table th", has_text="Certainty").is_visible()
+    rated = page.locator(".b12-study-table td", has_text=re.compile(r"(^|; )low: "))
+    assert rated.count() == kept
+    page.locator(".b12-explorer").screenshot(path=str(artifacts_dir / "voila-certainty.png"))

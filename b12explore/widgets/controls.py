@@ -48,13 +48,15 @@ class _ControlsMixin:
         self._year_span = (int(years.min()), int(years.max())) if len(years) else (1950, 2030)
         c: dict[str, widgets.Widget] = {}
 
-        def multi(name: str, description: str, css: str) -> widgets.SelectMultiple:
+        def multi(
+            name: str, description: str, css: str, width: int = 260
+        ) -> widgets.SelectMultiple:
             options = self._options(name)
             w = widgets.SelectMultiple(
                 options=options,
                 rows=len(options),
                 description=description,
-                layout={"width": "260px"},
+                layout={"width": f"{width}px"},
             )
             return w.add_class(css)
 
@@ -62,7 +64,8 @@ class _ControlsMixin:
         c["forms"] = multi("forms", "B12 form", "b12-form")
         c["designs"] = multi("designs", "Design", "b12-design")
         c["risk_of_bias"] = multi("risk_of_bias", "Risk of bias", "b12-risk-of-bias")
-        c["comparisons"] = multi("comparisons", "Compared", "b12-comparison")
+        # the comparisons' labels are long: a wider list, so they are not cut off
+        c["comparisons"] = multi("comparisons", "Compared", "b12-comparison", width=420)
         c["certainty"] = multi("certainty", "Certainty", "b12-certainty")
         c[
             "certainty"
