@@ -68,6 +68,26 @@ def meta_attacks(n_random: int, seed: int = 15) -> dict:
             lambda m=method: meta.pool(hang_y, hang_v, method=m),
             check=sane(hang_y),
         )
+    # extreme variance ratios: every estimator ends in bounded steps (result or a clear
+    # ConvergenceError), whatever maxiter allows
+    extreme = {
+        "ratio 1e600": ([0.1, -0.1], [1e-300, 1e300]),
+        "ratio 1e616": ([0.3, -0.2], [1e-308, 1e308]),
+        "4 tiny + 1 huge": ([0.1, 0.5, -0.3, 0.2, 0.9], [1e-12] * 4 + [1e12]),
+        "50 alternating 1e-10/1e10": (
+            [((-1) ** i) * 0.01 * i for i in range(50)],
+            [1e-10 if i % 2 else 1e10 for i in range(50)],
+        ),
+    }
+    for label, (ys, vs) in extreme.items():
+        for method in meta.METHODS:
+            for maxiter in (1, 100_000):
+                attempt(
+                    "hardening",
+                    f"pool {label} {method} maxiter={maxiter}",
+                    lambda y=ys, v=vs, m=method, n=maxiter: meta.pool(y, v, method=m, maxiter=n),
+                    check=sane(ys),
+                )
     bad_calls = {
         "pool tol=0": lambda: meta.pool([0.1, 0.2], [0.1, 0.1], tol=0),
         "pool tol=nan": lambda: meta.pool([0.1, 0.2], [0.1, 0.1], tol=float("nan")),
