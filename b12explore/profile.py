@@ -352,7 +352,7 @@ def unsafe_pattern(pattern: str) -> str | None:
     for seq in _sequences(tree):
         if _longest_run(seq, tree.state) >= MAX_RUN:
             return (
-                "can take exponential time "
+                "can take polynomial or exponential time "
                 f"({MAX_RUN} or more neighbouring repeats that can trade characters)"
             )
     return None
