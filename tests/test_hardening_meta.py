@@ -351,3 +351,27 @@ def test_effect_sizes_output_is_always_finite():
         out = meta.effect_sizes(frame, measure)
         assert np.isfinite(out.yi).all(), (measure, out)
         assert (np.isfinite(out.vi) & (out.vi >= 0)).all(), (measure, out)
+
+
+# the repeat of the pass: fractional counts were accepted (n1 = 2.5 gave an effect size),
+# and "more events than participants" printed the limit as np.float64(20.0)
+@pytest.mark.parametrize(
+    ("frame", "measure", "column"),
+    [
+        (cont(n1=2.5), "MD", "n1"),
+        (cont(n2=11.5), "SMD", "n2"),
+        (binary(n1=20.5), "OR", "n1"),
+        (binary(events1=0.5), "RR", "events1"),
+        (binary(events2=2.25), "RD", "events2"),
+    ],
+)
+def test_fractional_counts_are_refused(frame, measure, column):
+    with pytest.raises(ValueError, match=rf"column '{column}' is .*; expected a whole number"):
+        meta.effect_sizes(frame, measure)
+
+
+def test_more_events_than_participants_names_the_limit_plainly():
+    with pytest.raises(ValueError) as info:
+        meta.effect_sizes(binary(events1=25), "OR")
+    assert "expected at most n1 = 20" in str(info.value)
+    assert "np." not in str(info.value) and "float64" not in str(info.value)
