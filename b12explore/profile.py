@@ -8,11 +8,14 @@ constraints ``required``, ``unique``, ``enum``, ``minimum``, ``maximum``, ``patt
 ``quoteChar``, ``header: true``). Each problem names the key (one line each), so the
 command line can say what is wrong instead of failing later with a traceback.
 
-A ``pattern`` is refused when it can backtrack catastrophically (a repeated group
-whose body can start again inside itself, as in ``(a+)+b`` or ``(\\w+\\s?)*``, or
-whose alternatives overlap, as in ``(a|ab)*``): Python's regex engine could take
-exponential time on such a pattern, and a linear-time engine (re2) is about 15x slower
-per call here.
+A ``pattern`` is refused when it can backtrack catastrophically: a repeated group
+whose body can start again inside itself, as in ``(a+)+b``, ``(\\w+\\s?)*`` or
+``(aa?)+b``, or whose alternatives overlap, as in ``(a|ab)*``; or a run of three or more
+neighbouring variable-length items that can trade characters, as in ``a?a?a?aaa``,
+``a*a*a*b`` or ``.*a.*a.*b``. Python's regex engine could take exponential (or
+high-degree polynomial) time on such a pattern, and a linear-time engine (re2) is about
+15x slower per call here. The check is conservative: a few harmless patterns such as
+``(\\d+,)*\\d+`` are refused too, and can be rewritten (``\\d+(,\\d+)*``).
 """
 
 from __future__ import annotations
@@ -327,7 +330,8 @@ def unsafe_pattern(pattern: str) -> str | None:
     >>> unsafe_pattern(r"https?://\\S+( \\| https?://\\S+)*") is None
     True
     """
-    for op, av in _walk(_P.parse(pattern)):
+    tree = _P.parse(pattern)
+    for op, av in _walk(tree):
         if op not in _REPEATS or av[1] <= 1:
             continue
         body = av[2]
@@ -335,8 +339,8 @@ def unsafe_pattern(pattern: str) -> str | None:
         if empty:
             return "can take exponential time (a repeated group that can match nothing)"
         for inner_op, inner_av in _walk(body):
-            if inner_op in _REPEATS and inner_av[1] > 1:
-                if _chars(inner_av[2]) & start:
+            if _variable(inner_op, inner_av, body.state):
+                if _chars([(inner_op, inner_av)]) & start:
                     return (
                         "can take exponential time "
                         "(a repeated group that can start again inside itself)"
@@ -345,7 +349,73 @@ def unsafe_pattern(pattern: str) -> str | None:
                 firsts = [f | start if e else f for f, e in map(_first, inner_av[1])]
                 if any(a & b for i, a in enumerate(firsts) for b in firsts[i + 1 :]):
                     return "can take exponential time (repeated alternatives that overlap)"
+    for seq in _sequences(tree):
+        if _longest_run(seq, tree.state) >= MAX_RUN:
+            return (
+                "can take polynomial or exponential time "
+                f"({MAX_RUN} or more neighbouring repeats that can trade characters)"
+            )
     return None
+
+
+#: neighbouring variable-length items that can trade characters: 2 is at worst quadratic
+MAX_RUN = 3
+
+
+def _variable(op, av, state) -> bool:
+    """Whether the item can match texts of different lengths: a repeat with a range
+    (``a?``, ``a*``, ``a{2,5}``) or a back-reference to such a group."""
+    if op in _REPEATS:
+        return av[0] != av[1]
+    if op is _C.GROUPREF:
+        lo, hi = _P.SubPattern(state, [(op, av)]).getwidth()
+        return lo != hi
+    return False
+
+
+def _flat(seq) -> list:
+    """The items of ``seq`` with plain (non-repeated) groups opened in place."""
+    out: list = []
+    for op, av in seq:
+        if op is _C.SUBPATTERN:
+            out.extend(_flat(av[-1]))
+        else:
+            out.append((op, av))
+    return out
+
+
+def _sequences(seq):
+    """``seq`` and every sequence inside it (repeat bodies, alternatives, lookarounds)."""
+    yield seq
+    for op, av in _walk(seq):
+        if op in _REPEATS:
+            yield av[2]
+        elif op is _C.BRANCH:
+            yield from av[1]
+        elif op in (_C.ASSERT, _C.ASSERT_NOT):
+            yield av[1]
+
+
+def _longest_run(seq, state) -> int:
+    """The most neighbouring variable-length items of ``seq`` that can trade characters.
+
+    Two neighbours can trade (split a text in more than one way) only when, with nothing
+    fixed between them, the first can match a character that starts the second
+    (``a?a*``, ``a*[ab]*``), or, with fixed items between, both can match one of their
+    characters (``.*x.*``); each such boundary multiplies the ways to split a text.
+    """
+    items = _flat(seq)
+    var = [i for i, (op, av) in enumerate(items) if _variable(op, av, state)]
+    best = run = min(len(var), 1)
+    for a, b in zip(var, var[1:], strict=False):
+        left, between = _chars([items[a]]), _chars(items[a + 1 : b])
+        if not between:  # only anchors or nothing between them
+            trade = bool(left & _first([items[b]])[0])
+        else:
+            trade = bool(left & between and _chars([items[b]]) & between)
+        run = run + 1 if trade else 1
+        best = max(best, run)
+    return best
 
 
 def _chars(seq) -> frozenset:

@@ -57,6 +57,8 @@ def meta_attacks(n_random: int, seed: int = 15) -> dict:
                 return f"estimate {res.estimate} outside [{lo}, {hi}]"
             if not (math.isfinite(res.se) and res.se > 0 and 0 <= res.i2 <= 100):
                 return f"se = {res.se}, i2 = {res.i2}"
+            if not abs(math.fsum(res.weights) - 100) < 1e-6:
+                return f"weights sum to {math.fsum(res.weights)}"
             return True
 
         return check
@@ -68,6 +70,26 @@ def meta_attacks(n_random: int, seed: int = 15) -> dict:
             lambda m=method: meta.pool(hang_y, hang_v, method=m),
             check=sane(hang_y),
         )
+    # extreme variance ratios: every estimator ends in bounded steps (result or a clear
+    # ConvergenceError), whatever maxiter allows
+    extreme = {
+        "ratio 1e600": ([0.1, -0.1], [1e-300, 1e300]),
+        "ratio 1e616": ([0.3, -0.2], [1e-308, 1e308]),
+        "4 tiny + 1 huge": ([0.1, 0.5, -0.3, 0.2, 0.9], [1e-12] * 4 + [1e12]),
+        "50 alternating 1e-10/1e10": (
+            [((-1) ** i) * 0.01 * i for i in range(50)],
+            [1e-10 if i % 2 else 1e10 for i in range(50)],
+        ),
+    }
+    for label, (ys, vs) in extreme.items():
+        for method in meta.METHODS:
+            for maxiter in (1, 100_000):
+                attempt(
+                    "hardening",
+                    f"pool {label} {method} maxiter={maxiter}",
+                    lambda y=ys, v=vs, m=method, n=maxiter: meta.pool(y, v, method=m, maxiter=n),
+                    check=sane(ys),
+                )
     bad_calls = {
         "pool tol=0": lambda: meta.pool([0.1, 0.2], [0.1, 0.1], tol=0),
         "pool tol=nan": lambda: meta.pool([0.1, 0.2], [0.1, 0.1], tol=float("nan")),
@@ -120,6 +142,8 @@ def meta_attacks(n_random: int, seed: int = 15) -> dict:
         "effect_sizes add=nan": lambda: meta.effect_sizes(binary(), "RR", add=math.nan),
         "effect_sizes SMD n1+n2=3": lambda: meta.effect_sizes(cont(n1=1, n2=2, sd1=0.0), "SMD"),
         "effect_sizes measure=XX": lambda: meta.effect_sizes(cont(), "XX"),
+        "effect_sizes n1=2.5": lambda: meta.effect_sizes(cont(n1=2.5), "MD"),
+        "effect_sizes events1=0.5": lambda: meta.effect_sizes(binary(events1=0.5), "OR"),
         "from_ci level=0": lambda: meta.from_ci(ci, level=0),
         "from_ci level=1": lambda: meta.from_ci(ci, level=1),
         "from_ci level=2": lambda: meta.from_ci(ci, level=2),
@@ -129,13 +153,23 @@ def meta_attacks(n_random: int, seed: int = 15) -> dict:
     for name, fn in es_bad.items():
         attempt("hardening", name, fn, expect_error=True)
 
+    counts = _random_pool(meta, sane, n_random, seed, 12)
+    # the whole double range too (a ratio of 1e600 once divided by zero)
+    counts["wide_range_1e-300_to_1e300"] = _random_pool(meta, sane, n_random // 3, seed, 300)
+    return counts
+
+
+def _random_pool(meta, sane, n_random: int, seed: int, decades: float) -> dict:
+    """Pool ``n_random`` random inputs, variances from 1e-decades to 1e+decades."""
+    import numpy as np
+
     rng = np.random.default_rng(seed)
     counts = {"attempts": 0, "ok": 0, "clear_error": 0, "traceback": 0, "hang": 0, "wrong": 0}
     first_bad: list[str] = []
     for i in range(n_random):
         k = int(rng.integers(2, 6))
         yi = rng.uniform(-1, 1, k).tolist()
-        vi = (10.0 ** rng.uniform(-12, 12, k)).tolist()
+        vi = (10.0 ** rng.uniform(-decades, decades, k)).tolist()
         method = meta.METHODS[i % 4]
         before = len(RESULTS)
         attempt(

@@ -6,8 +6,10 @@ Run through ``benchmarks/adversarial.py``; see its docstring for the outcomes.
 from __future__ import annotations
 
 import contextlib
+import csv
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -45,6 +47,30 @@ def _deep(desc):
 
 
 DEEP = '{"a":' * 100_000 + "{}" + "}" * 100_000
+
+#: patterns that backtrack for ever in Python's ``re`` on a short cell: pattern -> label cell
+PATTERNS = {
+    "(a+)+b": "a" * 32,
+    "a?" * 40 + "a" * 40: "a" * 40,
+    "a*" * 12 + "b": "a" * 60,
+    ".*a.*a.*a.*a.*b": "a" * 3000,
+    r"\d+\d+\d+\d+\d+x": "1" * 600,
+    "(?:a|b)?" * 40 + "c": "ab" * 20,
+    "(aa?)+b": "a" * 60,
+    r"((a)\2?)+b": "a" * 60,
+    "(a?a)+b": "a" * 60,
+    "(a|aa)+b": "a" * 60,
+    r"(\w+\s?)*$": "word " * 20 + "!",
+}
+
+
+def _set_cell(csv_path: Path, column: str, text: str) -> None:
+    """Put ``text`` into ``column`` of the first data row of ``csv_path`` (CSV-quoted)."""
+    with csv_path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    rows[1][rows[0].index(column)] = text
+    with csv_path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(rows)
 
 
 def validation_attacks(tmp: Path) -> None:
@@ -86,26 +112,33 @@ def validation_attacks(tmp: Path) -> None:
         ),
         "resource path '..'": lambda d: _res(d, "claims").__setitem__("path", ".."),
         "resource path ''": lambda d: _res(d, "claims").__setitem__("path", ""),
-        "pattern (a+)+b": lambda d: (
-            _field(d, "studies", "label")
-            .setdefault("constraints", {})
-            .__setitem__("pattern", "(a+)+b")
-        ),
     }
-    for name, edit in edits.items():
-        folder = _data_copy(tmp, name.replace("/", "_").replace("'", "").replace(" ", "_"))
+    cells: dict[str, str] = {}
+    for pattern, cell in PATTERNS.items():
+        name = f"pattern {pattern[:24]}"
+        edits[name] = lambda d, p=pattern: (
+            _field(d, "studies", "label").setdefault("constraints", {}).__setitem__("pattern", p)
+        )
+        cells[name] = cell
+    for i, (name, edit) in enumerate(edits.items()):
+        folder = _data_copy(tmp, f"{i:02d}_" + re.sub(r"[^A-Za-z0-9]+", "_", name)[:40])
         try:
             _edit_descriptor(folder, edit)
         except (KeyError, StopIteration, ValueError) as exc:
             record("validation", name, "traceback", f"attack set-up failed: {exc!r}")
             continue
-        if name == "pattern (a+)+b":
-            csv = folder / "studies.csv"
-            lines = csv.read_text(encoding="utf-8").splitlines()
-            head, first = lines[0].split(","), lines[1].split(",")
-            first[head.index("label")] = "a" * 32
-            lines[1] = ",".join(first)
-            csv.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        if name in cells:
+            _set_cell(folder / "studies.csv", "label", cells[name])
+        rc, out, err = cli(["validate", str(folder)], timeout=30)
+        classify_cli("validation", f"validate: {name}", rc, out, err)
+
+    # control characters in a text cell: refused with file, line and column
+    for name, text in {
+        "ESC in a title": "A \x1b[31m title",
+        "NUL in a title": "A \x00 title",
+    }.items():
+        folder = _data_copy(tmp, re.sub(r"[^A-Za-z0-9]+", "_", name))
+        _set_cell(folder / "studies.csv", "title", text)
         rc, out, err = cli(["validate", str(folder)], timeout=30)
         classify_cli("validation", f"validate: {name}", rc, out, err)
 
@@ -129,9 +162,23 @@ def validation_attacks(tmp: Path) -> None:
         "studies.csv -> /etc/passwd": lambda f: (
             (f / "studies.csv").unlink() or (f / "studies.csv").symlink_to("/etc/passwd")
         ),
+        "datapackage.json is a FIFO": lambda f: (
+            (f / "datapackage.json").unlink() or os.mkfifo(f / "datapackage.json")
+        ),
+        "studies.csv is a folder": lambda f: (
+            (f / "studies.csv").unlink() or (f / "studies.csv").mkdir()
+        ),
+        "results.csv -> /dev/null": lambda f: (
+            (f / "results.csv").unlink() or (f / "results.csv").symlink_to("/dev/null")
+        ),
+        "results.csv -> a good copy outside the folder": lambda f: (
+            shutil.copy(f / "results.csv", f.parent / f"outside-{f.name}.csv")
+            and (f / "results.csv").unlink()
+            or (f / "results.csv").symlink_to(f.parent / f"outside-{f.name}.csv")
+        ),
     }
-    for name, make in specials.items():
-        folder = _data_copy(tmp, name.split()[0] + str(abs(hash(name)) % 1000))
+    for i, (name, make) in enumerate(specials.items()):
+        folder = _data_copy(tmp, f"special{i:02d}")
         make(folder)
         rc, out, err = cli(["validate", str(folder)], timeout=30)
         classify_cli("validation", f"validate: {name}", rc, out, err)
@@ -195,6 +242,8 @@ def export_attacks(tmp: Path, big_data: Path) -> dict:
         box / "jobs",
         must_fail=False,
     )
+    run("--dpi 100000", ["--out", str(box / "dpibig"), "--dpi", "100000"], box / "dpibig")
+    run("--dpi 1e3", ["--out", str(box / "dpie"), "--dpi", "1e3"], box / "dpie")
     run("--format exe", ["--out", str(box / "fmt"), "--format", "exe"], box / "fmt")
     run("--out ''", ["--out", "", *fast], box / "none")
     (box / "a-file").write_text("keep me", encoding="utf-8")
@@ -206,6 +255,18 @@ def export_attacks(tmp: Path, big_data: Path) -> dict:
         must_fail=False,
     )
     run("--data missing", ["--out", str(box / "m"), "--data", str(box / "nope"), *fast], box / "m")
+
+    # only studies.csv: every optional table absent, every view must still export
+    only = box / "only-studies"
+    only.mkdir()
+    for name in ("datapackage.json", "studies.csv"):
+        shutil.copy(DATA / name, only / name)
+    run(
+        "optional tables absent",
+        ["--out", str(box / "only-out"), "--data", str(only), *fast],
+        box / "only-out",
+        must_fail=False,
+    )
 
     clean = box / "clean"
     run("clean export", ["--out", str(clean), *fast], clean, must_fail=False)
@@ -302,11 +363,14 @@ def export_attacks(tmp: Path, big_data: Path) -> dict:
     else:
         record("export", "recovery after kill -9", "ok")
 
-    # Ctrl-C: exit 130, one line, no traceback
+    # Ctrl-C: exit 130, one line, no traceback. The child gets the default SIGINT action
+    # even if this pass was started in the background (where SIGINT is ignored, which
+    # Python would inherit and keep).
     proc = subprocess.Popen(
         [PY, "-m", "b12explore", "export", "--out", str(box / "int"), *fast],
         env=env,
         cwd=str(work),
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

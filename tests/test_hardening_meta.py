@@ -156,6 +156,44 @@ def test_extreme_variance_ratios_end_in_result_or_convergence_error(data, method
     assert abs(sum(res.weights) - 100) < 1e-6
 
 
+# the whole double range: the repeat of the pass found a ZeroDivisionError (the trace of P
+# underflowing to 0) at a variance ratio of 1e600 for DL, REML and PM
+wide = st.integers(2, 6).flatmap(
+    lambda k: st.tuples(
+        st.lists(effects, min_size=k, max_size=k),
+        st.lists(st.floats(-308, 308, allow_nan=False), min_size=k, max_size=k),
+    )
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(wide, st.sampled_from(meta.METHODS))
+@example(([0.1, -0.1], [-300.0, 300.0]), "DL")
+@example(([0.1, -0.1], [-300.0, 300.0]), "PM")
+@example(([0.3, -0.2], [-308.0, 308.0]), "REML")
+@example(([0.3, -0.2, 0.5], [-308.0, 308.0, 308.0]), "REML")
+@example(([((-1) ** i) * 0.01 * i for i in range(6)], [-10.0, 10.0] * 3), "PM")
+def test_variance_ratios_across_the_double_range_end_in_result_or_clear_error(data, method):
+    yi, logv = data
+    vi = [10.0**e for e in logv]
+    with time_limit():
+        try:
+            with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
+                res = meta.pool(yi, vi, method=method, maxiter=100_000)
+        except meta.ConvergenceError as exc:
+            assert "converge" in str(exc) or "too extreme" in str(exc)
+            return
+        except ValueError as exc:
+            assert "too extreme" in str(exc)
+            return
+    assert res.tau2 >= 0 and math.isfinite(res.tau2)
+    lo, hi = min(yi), max(yi)
+    assert lo - 1e-9 * (1 + abs(lo)) <= res.estimate <= hi + 1e-9 * (1 + abs(hi))
+    assert math.isfinite(res.se) and res.se > 0
+    assert 0 <= res.i2 <= 100
+    assert np.isfinite(res.weights).all() and abs(sum(res.weights) - 100) < 1e-6
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     st.lists(st.floats(-1e300, 1e300, allow_nan=False), min_size=2, max_size=5),
@@ -313,3 +351,27 @@ def test_effect_sizes_output_is_always_finite():
         out = meta.effect_sizes(frame, measure)
         assert np.isfinite(out.yi).all(), (measure, out)
         assert (np.isfinite(out.vi) & (out.vi >= 0)).all(), (measure, out)
+
+
+# the repeat of the pass: fractional counts were accepted (n1 = 2.5 gave an effect size),
+# and "more events than participants" printed the limit as np.float64(20.0)
+@pytest.mark.parametrize(
+    ("frame", "measure", "column"),
+    [
+        (cont(n1=2.5), "MD", "n1"),
+        (cont(n2=11.5), "SMD", "n2"),
+        (binary(n1=20.5), "OR", "n1"),
+        (binary(events1=0.5), "RR", "events1"),
+        (binary(events2=2.25), "RD", "events2"),
+    ],
+)
+def test_fractional_counts_are_refused(frame, measure, column):
+    with pytest.raises(ValueError, match=rf"column '{column}' is .*; expected a whole number"):
+        meta.effect_sizes(frame, measure)
+
+
+def test_more_events_than_participants_names_the_limit_plainly():
+    with pytest.raises(ValueError) as info:
+        meta.effect_sizes(binary(events1=25), "OR")
+    assert "expected at most n1 = 20" in str(info.value)
+    assert "np." not in str(info.value) and "float64" not in str(info.value)

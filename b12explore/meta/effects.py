@@ -50,9 +50,14 @@ def _check(
         raise row_error(frame.index[i], name, values[i], expect)
 
 
+def _whole(v: np.ndarray) -> np.ndarray:
+    return v == np.floor(v)
+
+
 def _continuous(frame: pd.DataFrame, cols: dict, rows: np.ndarray, measure: str):
     for name in ("n1", "n2"):
         _check(frame, cols, rows, name, lambda v: v >= 1, "a sample size >= 1")
+        _check(frame, cols, rows, name, _whole, "a whole number (a sample size)")
     for name in ("sd1", "sd2"):
         _check(frame, cols, rows, name, lambda v: v >= 0, "a standard deviation >= 0")
     n1, n2, sd1, sd2 = cols["n1"], cols["n2"], cols["sd1"], cols["sd2"]
@@ -84,12 +89,14 @@ def _continuous(frame: pd.DataFrame, cols: dict, rows: np.ndarray, measure: str)
 def _binary(frame: pd.DataFrame, cols: dict, rows: np.ndarray, measure: str, add: float):
     for name in ("n1", "n2"):
         _check(frame, cols, rows, name, lambda v: v >= 1, "a sample size >= 1")
+        _check(frame, cols, rows, name, _whole, "a whole number (a sample size)")
     for name, n in (("events1", "n1"), ("events2", "n2")):
         _check(frame, cols, rows, name, lambda v: v >= 0, "an event count >= 0")
+        _check(frame, cols, rows, name, _whole, "a whole number (an event count)")
         over = rows & (cols[name] > cols[n])
         if over.any():
             i = first(over)
-            raise row_error(frame.index[i], name, cols[name][i], f"at most {n} = {cols[n][i]!r}")
+            raise row_error(frame.index[i], name, cols[name][i], f"at most {n} = {cols[n][i]:g}")
     a, c = cols["events1"], cols["events2"]
     b, d = cols["n1"] - a, cols["n2"] - c
     zero = (a == 0) | (b == 0) | (c == 0) | (d == 0)

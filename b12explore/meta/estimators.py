@@ -66,9 +66,13 @@ def trace_p(w: np.ndarray) -> float:
     True
     """
     u = np.empty_like(w)
-    _, wm, r_u, s_u = _split(w, u)
-    u2r = float(np.dot(u, u))
-    return wm * (2.0 * r_u + (r_u * r_u - u2r)) / s_u
+    m, _, r_u, s_u = _split(w, u)
+    rest = w.copy()
+    rest[m] = 0.0
+    # w_m (2 r_u + r_u^2 - sum u^2) with w_m r_u = sum(rest) summed unscaled: u may
+    # underflow to 0 for a weight ratio past 1e308, the weights themselves do not
+    r = float(rest.sum())
+    return (r * (2.0 + r_u) - float(np.dot(rest, u))) / s_u
 
 
 def tau2_dl(y: np.ndarray, v: np.ndarray, w: np.ndarray, q: float) -> float:
@@ -128,6 +132,8 @@ class RemlScore:
         u4r = float(np.dot(tmp, tmp))
         off = 2.0 * u2r + (u2r * u2r - u4r)  # sum_{i != j} u_i^2 u_j^2
         trpp_u = (diag + off) / (s_u * s_u)  # tr(PP) / w_m^2
+        if trpp_u == 0.0:  # every other weight underflows next to w_m: no information
+            return math.nan
         return float((ypy_u - trp_u / wm) / trpp_u)
 
 

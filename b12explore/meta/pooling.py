@@ -156,7 +156,8 @@ def validate(yi: Any, vi: Any, labels: Sequence | None):
     vmin = float(v.min())
     with np.errstate(over="ignore"):
         spread = float(np.ptp(y)) if y.size > 1 else 0.0
-        too_big = not math.isfinite(spread * spread / vmin * y.size)
+        big = max(1.0, spread * spread, float(np.abs(y).max()))
+        too_big = not math.isfinite(big / vmin * y.size)  # sums of weights, w*y, w*r^2
     if 1.0 / vmin > _MAX_WEIGHT or too_big:
         raise ValueError(
             f"effect sizes spanning {spread:.3g} with sampling variances down to {vmin:.3g} are"
@@ -166,10 +167,14 @@ def validate(yi: Any, vi: Any, labels: Sequence | None):
 
 
 def _fe_parts(y: np.ndarray, w: np.ndarray):
+    """Sum of weights, weighted mean and residuals, the mean taken relative to the study
+    with the largest weight: its residual stays exact when the weights differ by more
+    than 1 / eps (a rounding error in the mean would otherwise be multiplied by it)."""
     sw = w.sum()
-    mu = np.dot(w, y) / sw
-    r = y - mu
-    return sw, mu, r
+    m = int(np.argmax(w))
+    dy = y - y[m]
+    d = float(np.dot(w / w[m], dy) / (sw / w[m]))
+    return sw, y[m] + d, dy - d
 
 
 def _quantile(level: float, df: float | None) -> float:
@@ -306,7 +311,7 @@ def fit(y, v, labs, method, ci, pi, level, tol, maxiter) -> PoolResult:
         k=k,
         pi_low=pi_low,
         pi_high=pi_high,
-        weights=100.0 * w / sw,
+        weights=100.0 * (w / sw),
         labels=labs,
         method=method,
         ci="hksj" if df is not None else "z",
@@ -321,9 +326,9 @@ def _heterogeneity(method, k, q, tau2, w_fe, sw_fe):
     if k == 1:
         return 0.0, 1.0
     if method == "FE":
-        return max(0.0, 100.0 * (q - (k - 1)) / q) if q > 0 else 0.0, q / (k - 1)
+        return max(0.0, 100.0 * ((q - (k - 1)) / q)) if q > 0 else 0.0, q / (k - 1)
     s2 = (k - 1) / trace_p(w_fe)  # = (k-1) sum(w) / (sum(w)^2 - sum(w^2)), no cancellation
-    return float(100.0 * tau2 / (tau2 + s2)), float((tau2 + s2) / s2)
+    return float(100.0 * (tau2 / (tau2 + s2))), float((tau2 + s2) / s2)
 
 
 def _prediction(est, se, tau2, k, crit, pi, level, notes):
