@@ -450,3 +450,22 @@ def test_a_study_behind_no_rating_reads_not_rated(evidence):
     x = Explorer(evidence, page_size=25)
     assert "<th>Certainty</th>" in x.table.value
     assert x.table.value.count("<td>not rated</td>") == len(evidence.studies)
+
+
+def test_the_forest_view_states_the_certainty_of_what_it_shows():
+    shipped = load()
+    x = Explorer(shipped)
+    x.controls["outcome"].value = "responder"
+    x.tabs.selected_index = TABS["findings"]
+    x.findings_view.value = "forest"
+    assert x.last_error is None
+    title = x.charts["forest"].figure.axes[0].get_title(loc="left")
+    from b12explore import summaries
+
+    cert = summaries.certainty_table(shipped, effects=False)
+    row = cert[(cert["outcome"] == "responder")].iloc[0]
+    level = shipped.vocab.label("certainty", row["computed"]).lower()
+    assert f"Certainty of the evidence (GRADE): {level}" in title
+    downgrades = [d for d in ("risk_of_bias", "imprecision") if int(str(row[f"{d}_downgrade"]))]
+    for d in downgrades:  # each downgrade is named with its step
+        assert f"{d.replace('_', ' ')} {int(str(row[f'{d}_downgrade'])):+d}" in title

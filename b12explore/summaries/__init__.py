@@ -52,6 +52,7 @@ from .bias import (
 from .certainty import (
     CERTAINTY_SYMBOLS,
     certainty_by_study,
+    certainty_line,
     certainty_table,
     claims_certainty,
     clinical_questions,
@@ -93,6 +94,7 @@ __all__ = [
     "NO_RESULT",
     "arms_for",
     "certainty_by_study",
+    "certainty_line",
     "certainty_table",
     "claims_certainty",
     "clinical_questions",

@@ -14,12 +14,14 @@ import numpy as np
 import pandas as pd
 
 from .. import appraisal
+from ..schema import vocab_of
 from ._common import _codes, _labels, participants
 from .reviews import is_review, optional_table
 
 __all__ = [
     "CERTAINTY_SYMBOLS",
     "certainty_by_study",
+    "certainty_line",
     "certainty_table",
     "claims_certainty",
     "clinical_questions",
@@ -94,8 +96,17 @@ def _fmt(v: float) -> str:
     return f"{v:.2f}"
 
 
-def certainty_table(evidence) -> pd.DataFrame:
+def certainty_table(evidence, *, effects: bool = True) -> pd.DataFrame:
     """The GRADE table with computed level, participants, studies and effect.
+
+    Parameters
+    ----------
+    evidence : Evidence
+    effects : bool
+        Compute the relative effects (forest tables and pooling; the slow part).
+        ``False`` leaves ``measure``, ``estimate``, ``ci_low``, ``ci_high``,
+        ``effect_source`` and ``relative_effect`` out, for views that need only
+        the ratings.
 
     Returns
     -------
@@ -123,7 +134,7 @@ def certainty_table(evidence) -> pd.DataFrame:
     reviews = set(studies.loc[is_review(studies).to_numpy(), "study_id"])
     present = set(studies["study_id"])
     rows = []
-    effect = _effects(evidence)
+    effect = _effects(evidence) if effects else None
     for rec in raw.to_dict("records"):
         ids = [i for i in _ids(rec["study_ids"]) if i in present]
         if not ids:
@@ -140,6 +151,9 @@ def certainty_table(evidence) -> pd.DataFrame:
         total = n.reindex(ids).dropna()
         out["participants"] = int(total.sum()) if len(total) else pd.NA
         out["study_labels"] = "; ".join(labels.get(i, i) for i in ids)
+        if effect is None:
+            rows.append(out)
+            continue
         eff = effect(out["comparison"], out["outcome"])
         out |= eff
         if eff["measure"] is not None:
@@ -178,8 +192,6 @@ def summary_of_findings(evidence) -> pd.DataFrame:
     >>> t.loc[t["Outcome"] == "Responder", "Certainty"].tolist()
     ['⊕⊕◯◯ Low']
     """
-    from ..schema import vocab_of
-
     label = vocab_of(evidence).label
     cols = [
         "Comparison",
@@ -361,8 +373,14 @@ def clinical_questions(evidence) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=cols)
 
 
-def certainty_by_study(evidence) -> pd.DataFrame:
+def certainty_by_study(evidence, *, table: pd.DataFrame | None = None) -> pd.DataFrame:
     """The certainty ratings each study contributes to, for a study-table column.
+
+    Parameters
+    ----------
+    evidence : Evidence
+    table : DataFrame, optional
+        Its :func:`certainty_table` when already computed (e.g. cached by a view).
 
     Returns
     -------
@@ -378,11 +396,9 @@ def certainty_by_study(evidence) -> pd.DataFrame:
     >>> t.loc["dolor2009", "certainty"]
     'low'
     """
-    from ..schema import vocab_of
-
     label = vocab_of(evidence).label
     cols = ["study_id", "certainty", "ratings"]
-    cert = certainty_table(evidence)
+    cert = certainty_table(evidence, effects=False) if table is None else table
     if cert.empty:
         return pd.DataFrame(columns=cols)
     order = list(reversed(vocab_of(evidence).codes("certainty", "certainty")))  # lowest first
@@ -400,3 +416,47 @@ def certainty_by_study(evidence) -> pd.DataFrame:
         )
         rows.append([sid, lowest, text])
     return pd.DataFrame(rows, columns=cols)
+
+
+def certainty_line(
+    evidence, *, comparison: str, outcome: str, table: pd.DataFrame | None = None
+) -> str:
+    """One line with the GRADE certainty of ``comparison`` x ``outcome``, for a chart.
+
+    Parameters
+    ----------
+    evidence : Evidence
+    comparison, outcome : str
+        Codes, as in the ``certainty`` table.
+    table : DataFrame, optional
+        Its :func:`certainty_table` when already computed.
+
+    Returns
+    -------
+    str
+        The level and each downgrade (the reasons are in :func:`summary_of_findings`),
+        or a sentence saying that the comparison and outcome have no rating.
+
+    Examples
+    --------
+    >>> from b12explore import load
+    >>> certainty_line(load(), comparison="bvit_nsaid_vs_nsaid", outcome="responder")
+    'Certainty of the evidence (GRADE): low (risk of bias -1, imprecision -1).'
+    >>> certainty_line(load(), comparison="route_vs_route", outcome="vas")
+    'Certainty of the evidence (GRADE): not rated for this comparison and outcome.'
+    """
+    cert = certainty_table(evidence, effects=False) if table is None else table
+    head = "Certainty of the evidence (GRADE): "
+    if cert.empty:
+        return head + "not rated for this comparison and outcome."
+    match = cert[(cert["comparison"] == comparison) & (cert["outcome"] == outcome)]
+    if match.empty:
+        return head + "not rated for this comparison and outcome."
+    row = match.iloc[0]
+    level = vocab_of(evidence).label("certainty", row["computed"]).lower()
+    steps = [
+        f"{name} {int(str(row[f'{d}_downgrade'])):+d}"
+        for d, name in _DOMAIN_NAMES.items()
+        if int(str(row[f"{d}_downgrade"]))
+    ]
+    return f"{head}{level}" + (f" ({', '.join(steps)})." if steps else ", not downgraded.")

@@ -29,8 +29,8 @@ Panel and status
     ``b12-message`` (errors from controls or drawing; empty when all is well).
 Filter controls
     ``b12-route``, ``b12-form``, ``b12-design``, ``b12-risk-of-bias``,
-    ``b12-comparison``, ``b12-certainty`` (``SelectMultiple``: a ``<select multiple>``), ``b12-years``
-    (``IntRangeSlider``), ``b12-min-n`` (``IntText``), ``b12-deficiency``,
+    ``b12-comparison``, ``b12-certainty`` (``SelectMultiple``: a ``<select multiple>``),
+    ``b12-years`` (``IntRangeSlider``), ``b12-min-n`` (``IntText``), ``b12-deficiency``,
     ``b12-outcome`` (``Dropdown``: a ``<select>``), ``b12-other-b``,
     ``b12-co-interventions`` (``ToggleButtons``), ``b12-text`` (``Text``; the
     value is sent on Enter or blur), ``b12-reset`` (button).

@@ -129,7 +129,7 @@ class Explorer(_ControlsMixin, _DetailMixin):
         self._quiet = False
         self._page = 0
         self._table_drawn: Any = None
-        self._certainty_by_study: pd.DataFrame | None = None
+        self._certainty_table: pd.DataFrame | None = None
         self.redraws: dict[str, int] = {}
         self.last_error: Exception | None = None
         self._forest_cache: dict[tuple[str, str], pd.DataFrame] = {}
@@ -421,7 +421,7 @@ class Explorer(_ControlsMixin, _DetailMixin):
     # ------------------------------------------------------------ rendering
 
     def _draw_forest(self, fig: Figure, ev: Evidence, state: FilterState) -> None:
-        _draw_forest(fig, ev, state, self._full_forest)
+        _draw_forest(fig, ev, state, self._full_forest, self._certainty)
 
     def _full_forest(self, outcome: str, measure: str) -> pd.DataFrame:
         """The forest table of the whole evidence for one outcome (cached)."""
@@ -466,10 +466,10 @@ class Explorer(_ControlsMixin, _DetailMixin):
         return _sort_studies(self._filtered.studies, self.sort.value)
 
     def _certainty(self) -> pd.DataFrame:
-        """The GRADE ratings per study (of all the evidence), computed once."""
-        if self._certainty_by_study is None:
-            self._certainty_by_study = summaries.certainty_by_study(self.evidence)
-        return self._certainty_by_study
+        """The GRADE ratings of all the evidence (no effects), computed once."""
+        if self._certainty_table is None:
+            self._certainty_table = summaries.certainty_table(self.evidence, effects=False)
+        return self._certainty_table
 
     def _render_table(self) -> None:
         key = (self._ids, self.sort.value, self._page)
@@ -481,7 +481,7 @@ class Explorer(_ControlsMixin, _DetailMixin):
             page,
             empty=empty_reason(self._filtered, self._state, "table"),
             vocab=self.evidence.vocab,
-            certainty=self._certainty(),
+            certainty=summaries.certainty_by_study(self.evidence, table=self._certainty()),
         )
         n = len(self._ids)
         shown = f"{start + 1:,}-{start + len(page):,} of {n:,}" if n else "0 of 0"

@@ -184,13 +184,23 @@ def _draw_direction(fig: Figure, ev: Evidence, state: FilterState) -> None:
     _fit_margins(fig)
 
 
-def _draw_forest(fig: Figure, ev: Evidence, state: FilterState, full=None) -> None:
-    from .. import charts
+def _draw_forest(fig: Figure, ev: Evidence, state: FilterState, full=None, certainty=None) -> None:
+    """The forest plot; ``certainty()`` (the GRADE table, cached by the explorer) adds
+    the certainty of the comparison and outcome shown under the title."""
+    from .. import charts, summaries
 
     ax = fig.add_subplot()
     effects, pooled = _forest_inputs(ev, state, full)
     # the chart keeps the heaviest rows, says how many it leaves out, pools over all
     charts.forest_plot(effects, pooled=pooled, max_rows=CHART_ROWS, ax=ax)
+    if certainty is not None and len(effects):
+        line = summaries.certainty_line(
+            ev,
+            comparison=str(effects["comparison"].iloc[0]),
+            outcome=str(effects["outcome"].iloc[0]),
+            table=certainty(),
+        )
+        ax.set_title(f"{ax.get_title(loc='left')}\n{line}", loc="left")
     _legend_outside(ax)
     _fit_margins(fig)
 
