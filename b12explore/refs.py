@@ -18,10 +18,8 @@ said so. A broken or empty file raises :class:`RefsError` and nothing is written
 
 Examples
 --------
->>> refs = parse_references("TY  - JOUR\\nAU  - Chiu, C K\\nPY  - 2011\\nTI  - B12\\nER  - \\n",
-...                         "x.ris")
->>> refs[0]["first_author"], refs[0]["year"], refs[0]["authors"]
-('Chiu', '2011', 'Chiu, C K')
+>>> normalise_title("B12 for Low-Back Pain.") == normalise_title("b12 for low back pain")
+True
 """
 
 from __future__ import annotations
