@@ -179,6 +179,8 @@ class Phases:
 def test_explorer_in_jupyterlab(lab: Server, page, notebook_root: Path, artifacts_dir: Path):
     index, kept, total = route_filter(None)
     phase = Phases("jupyterlab", artifacts_dir)
+    # tall enough that the whole panel fits: its screenshot is the README's picture
+    page.set_viewport_size({"width": 1400, "height": 1500})
     run_all_in_lab(page, lab)
     before = wait_for_status(page, f"{total:,} of {total:,} ")
     phase("open notebook, run all, explorer shown")

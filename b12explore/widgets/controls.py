@@ -65,7 +65,7 @@ class _ControlsMixin:
         c["designs"] = multi("designs", "Design", "b12-design")
         c["risk_of_bias"] = multi("risk_of_bias", "Risk of bias", "b12-risk-of-bias")
         # the comparisons' labels are long: a wider list, so they are not cut off
-        c["comparisons"] = multi("comparisons", "Compared", "b12-comparison", width=420)
+        c["comparisons"] = multi("comparisons", "Compared", "b12-comparison", width=380)
         c["certainty"] = multi("certainty", "Certainty", "b12-certainty")
         c[
             "certainty"

@@ -359,8 +359,8 @@ class Explorer(_ControlsMixin, _DetailMixin):
     def _layout(self) -> widgets.VBox:
         c = self.controls
         column = {"width": "auto"}
-        left = widgets.VBox([c["routes"], c["forms"], c["comparisons"]], layout=column)
-        middle = widgets.VBox([c["designs"], c["risk_of_bias"], c["certainty"]], layout=column)
+        left = widgets.VBox([c["routes"], c["forms"], c["certainty"]], layout=column)
+        middle = widgets.VBox([c["designs"], c["risk_of_bias"]], layout=column)
         right = widgets.VBox(
             [
                 c["year_range"],
@@ -368,6 +368,7 @@ class Explorer(_ControlsMixin, _DetailMixin):
                 c["deficiency_required"],
                 c["outcome"],
                 c["text"],
+                c["comparisons"],
             ],
             layout=column,
         )
