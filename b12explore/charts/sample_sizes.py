@@ -36,8 +36,8 @@ def sample_size_chart(
     measure : {"enrolled", "analysed"}
         What the studies are ranked by.
     max_studies : int
-        Show at most this many studies (the largest), then one hatched bar labelled
-        "and M more studies, P participants" for the rest (numbers from
+        Show at most this many studies (the largest), then one hatched bar for the
+        rest labelled "and M more studies" and "P participants" (numbers from
         :func:`b12explore.summaries.largest_studies`); the totals include all.
     ax : Axes, optional
         Axes to draw on; a new figure is made when omitted.
@@ -93,22 +93,20 @@ def sample_size_chart(
 def _rest_bar(ax: Axes, y: int, others: pd.DataFrame, rest: summaries.Rest) -> str:
     """Draw the one bar standing for the studies not shown; return its label.
 
-    The bar reaches the largest of those studies (each is at most that size); the
-    label names how many studies and participants it stands for
-    (:func:`b12explore.summaries.rest_text`).
+    The label says how many studies the bar stands for and the text beside it
+    their participants, in the words of :func:`b12explore.summaries.rest_text`
+    ("and M more studies" | "P participants in all"); the hatched bar reaches the
+    largest of those studies (each is at most that size).
     """
+    label, size = summaries.rest_text(rest).split(", ", 1)
     n = others["n"].astype(float)
     largest = float(n.max()) if n.notna().any() else 0.0
     if largest > 0:
         ax.barh(
             [y], [largest], height=0.8, color="0.85", hatch="///", edgecolor="0.55", gid="rest-bar"
         )
-        text = f"  each at most {summaries.format_count(round(largest))}"
-    else:
-        text = "  " + summaries.NOT_REPORTED
-    ax.text(largest, y, text, va="center", ha="left", color="0.35", gid="rest-value")
-    words = summaries.rest_text(rest)
-    return words.replace(", ", ",\n", 1)
+    ax.text(largest, y, f"  {size} in all", va="center", ha="left", color="0.35", gid="rest-value")
+    return label
 
 
 def _plural(k: int) -> str:
