@@ -108,8 +108,10 @@ def test_sample_size_by_design_colours(ev):
 
 def test_sample_size_caps_long_lists(ev):
     ax = charts.sample_size_chart(ev.studies, max_studies=2)
-    assert len(ticklabels(ax)) == 2
-    assert any("2 smaller studies not shown" in t for t in texts(ax))
+    labels = ticklabels(ax)
+    assert len(labels) == 3  # the two largest, then one bar for the rest
+    assert labels[-1] == "and 2 more studies"
+    assert any(t.endswith(" participants in all") for t in texts(ax, "rest-value"))
 
 
 def test_review_size_chart(ev):

@@ -361,7 +361,8 @@ def test_long_chart_lists_are_cut_and_say_so(tmp_path):
     assert len(direction.get_yticks()) == 15
     # the cut and its note are the chart's own (the explorer computes nothing itself)
     notes = [t.get_text() for t in direction.texts if t.get_gid() == "more-note"]
-    assert notes == ["+ 5 smaller studies not shown"]
+    assert len(notes) == 1 and notes[0].startswith("… and 5 more studies, ")
+    assert notes[0].endswith(" participants (not shown)")
     forest = explorer.charts["forest"].figure.axes[0]
     labels = [t.get_text() for t in forest.get_yticklabels()]
     assert len(labels) == 17 and labels[-2] == "… and 5 more studies"

@@ -11,6 +11,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import Formatter
 
+from .. import summaries
 from ._inline import register_inline_display
 
 EMPTY_NOTE = "no studies match"
@@ -89,16 +90,11 @@ def fontsize(ax: Axes) -> float:
 def largest_studies(table, max_studies: int, n_col: str = "n"):
     """Rows of the ``max_studies`` studies with most participants (order kept).
 
-    Returns the kept rows and how many studies were left out.
+    Returns the kept rows and how many studies were left out
+    (:func:`b12explore.summaries.largest_studies` also gives their participants).
     """
-    ids = table.drop_duplicates("study_id")
-    if len(ids) <= max_studies:
-        return table, 0
-    n = ids[n_col].astype(float).fillna(-1)
-    keep = set(
-        ids.loc[n.sort_values(ascending=False, kind="stable").index[:max_studies], "study_id"]
-    )
-    return table[table["study_id"].isin(keep)], len(ids) - max_studies
+    kept, rest = summaries.largest_studies(table, max_studies, n_col=n_col)
+    return kept, rest.studies
 
 
 def more_note(ax, left_out: int, what: str = "smaller studies") -> None:
@@ -113,6 +109,26 @@ def more_note(ax, left_out: int, what: str = "smaller studies") -> None:
             va="top",
             color="0.35",
             gid="more-note",
+        )
+
+
+def rest_note(ax, rest) -> None:
+    """Note under the axes naming the studies and participants not drawn.
+
+    ``rest`` is a :class:`b12explore.summaries.Rest`; nothing is written when it
+    holds no study. The words are :func:`b12explore.summaries.rest_text`'s.
+    """
+    if rest.studies > 0:
+        ax.text(
+            1,
+            -0.02,
+            f"… {summaries.rest_text(rest)} (not shown)",
+            transform=ax.transAxes,
+            ha="right",
+            va="top",
+            color="0.35",
+            gid="more-note",
+            parse_math=False,
         )
 
 

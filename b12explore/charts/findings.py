@@ -14,7 +14,7 @@ from .. import summaries
 from ..errors import check_option
 from ..schema import vocab_of
 from ..style import FINDING_COLORS, GREY, RISK_OF_BIAS_COLORS, color_for
-from ._base import empty, largest_studies, more_note, new_axes, patches, wrap
+from ._base import empty, new_axes, patches, rest_note, wrap
 from .forest import MEASURE_NAMES, forest_plot  # noqa: F401 - importable from here too
 
 #: Where ``direction_plot`` takes each study's risk of bias from (``risk_of_bias_from=``).
@@ -73,7 +73,9 @@ def direction_plot(
         Its ``studies`` and ``results``; results of studies not in ``studies`` are
         ignored, so a filter applies.
     max_studies : int
-        Draw at most this many studies (those with most participants).
+        Draw at most this many studies (those with most participants); a note
+        names how many studies and participants are left out
+        (:func:`b12explore.summaries.largest_studies`).
     risk_of_bias_from : {"studies", "appraisal"}
         ``"studies"``: the studies table's ``risk_of_bias`` code; ``"appraisal"``: the
         overall RoB 2 / ROBINS-I judgement computed from the domain tables
@@ -108,8 +110,8 @@ def direction_plot(
     title = "Direction of effect by study and outcome"
     if table.empty:
         return empty(ax, title)
-    table, left_out = largest_studies(table, max_studies)
-    more_note(ax, left_out)
+    table, rest = summaries.largest_studies(table, max_studies)
+    rest_note(ax, rest)
     labels = list(dict.fromkeys(table["label"]))
     outcomes = _outcome_order(table, results)
     ypos = {lab: i for i, lab in enumerate(labels)}
@@ -181,7 +183,7 @@ def direction_plot(
     return ax
 
 
-def albatross_plot(evidence, *, ax: Axes | None = None) -> Axes:
+def albatross_plot(evidence, *, max_studies: int = 30, ax: Axes | None = None) -> Axes:
     """Albatross plot: reported two-sided p-values against sample size.
 
     As in Harrison et al. (2017), p runs from 1 in the centre to smaller values
@@ -199,6 +201,10 @@ def albatross_plot(evidence, *, ax: Axes | None = None) -> Axes:
     ----------
     evidence : Evidence
         Its ``studies`` and ``results`` (results of other studies are ignored).
+    max_studies : int
+        Draw the results of at most this many studies (those with most
+        participants); a note names how many studies and participants are left out
+        (:func:`b12explore.summaries.largest_studies`).
     ax : Axes, optional
 
     Returns
@@ -217,6 +223,8 @@ def albatross_plot(evidence, *, ax: Axes | None = None) -> Axes:
     title = "Reported p-values against sample size"
     if table.empty:
         return empty(ax, title)
+    table, rest = summaries.largest_studies(table, max_studies)
+    rest_note(ax, rest)
     between = (table["p_scope"] == "between_group").to_numpy()
     other = table[~between]
     if len(other):

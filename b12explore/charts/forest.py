@@ -5,8 +5,8 @@ diclofenac)"); "favours" labels follow the outcome's ``lower_is_better`` and are
 out, with a note, when it is not coded. A review's own reported result is drawn as
 its own hollow row under the studies ("Reported by ..."), never pooled with them.
 Large k: at most ``max_rows`` study rows are drawn (those with most weight) and a row
-says how many more there are; the pooled estimate and the table behind the chart
-keep every study.
+says how many more there are and their participants; the pooled estimate and the
+table behind the chart keep every study.
 """
 
 from __future__ import annotations
@@ -65,6 +65,15 @@ def axis_label(measure: str, arms: tuple[str, str]) -> str:
     return f"{name} ({arms[0]} {op} {arms[1]})"
 
 
+def _rest_participants(rest) -> str:
+    """'1,234 participants; ' for the rows left out (empty when no size is known)."""
+    if rest is None or rest.size_not_reported >= rest.studies:
+        return ""
+    # the same words as summaries.rest_text: "and 5 more studies, 1,234 participants"
+    words = summaries.rest_text(rest).split(", ", 1)[1]
+    return f"{words}; "
+
+
 def _lower_is_better(effects: pd.DataFrame):
     if "lower_is_better" not in effects:
         return None
@@ -107,7 +116,8 @@ def forest_plot(
         Axis limits on the natural scale; CIs beyond them get arrows.
     max_rows : int
         Most study rows drawn (heaviest first, order kept); a row says how many
-        more studies there are.
+        more studies there are and their participants
+        (:func:`b12explore.summaries.rest_summary`).
     risk_of_bias : dict, optional
         ``study_id`` -> overall judgement; adds a traffic-light column.
     ax : Axes, optional
@@ -134,11 +144,12 @@ def forest_plot(
     kind = effects["kind"] if "kind" in effects else pd.Series("study", index=effects.index)
     studies = effects[(kind != "review").to_numpy()]
     reviews = effects[(kind == "review").to_numpy()]
-    hidden = 0
+    hidden, rest = 0, None
     if len(studies) > max_rows:
         w = studies["weight"].astype(float).fillna(-1) if "weight" in studies else None
         keep = w.nlargest(max_rows).index if w is not None else studies.index[:max_rows]
         hidden = len(studies) - max_rows
+        rest = summaries.rest_summary(studies.drop(index=keep))
         studies = studies.loc[sorted(keep)]
     n_rows = len(studies) + (1 if hidden else 0) + (2 if pooled is not None else 0)
     n_rows += (len(reviews) + 1) if len(reviews) else 0
@@ -181,8 +192,9 @@ def forest_plot(
     nxt = float(k)
     if hidden:
         ys.append(nxt)
-        labels.append(f"… and {hidden:,} more {'study' if hidden == 1 else 'studies'}")
-        right_text.append("in the pooled estimate and the CSV")
+        left = rest.studies if rest is not None else hidden
+        labels.append(f"… and {left:,} more {'study' if left == 1 else 'studies'}")
+        right_text.append(_rest_participants(rest) + "in the pooled estimate and the CSV")
         nxt += 1
     if pool is not None:
         yp = nxt + 0.5

@@ -36,7 +36,9 @@ def sample_size_chart(
     measure : {"enrolled", "analysed"}
         What the studies are ranked by.
     max_studies : int
-        Show at most this many studies (the largest); the totals include all.
+        Show at most this many studies (the largest), then one hatched bar for the
+        rest labelled "and M more studies" and "P participants" (numbers from
+        :func:`b12explore.summaries.largest_studies`); the totals include all.
     ax : Axes, optional
         Axes to draw on; a new figure is made when omitted.
 
@@ -54,7 +56,7 @@ def sample_size_chart(
     title = "Primary studies by sample size"
     if table.empty:
         return empty(ax, title)
-    shown = table.head(max_studies)
+    shown, rest = summaries.largest_studies(table, max_studies)
     y = np.arange(len(shown))
     colors = [color_for(by, g) for g in shown["group"]]
     enrolled = shown["n_enrolled"].astype(float).fillna(0).to_numpy()
@@ -64,8 +66,11 @@ def sample_size_chart(
     xmax = float(np.nanmax(shown["n"].astype(float).fillna(0))) or 1.0
     for yi, row in zip(y, shown.itertuples(), strict=True):
         ax.text(_end(row), yi, "  " + _value_text(row), va="center", ha="left", gid="value")
-    ax.set_yticks(y, shown["label"].tolist())
-    ax.set_ylim(len(shown) - 0.5, -0.5)
+    labels = shown["label"].tolist()
+    if rest.studies:
+        labels.append(_rest_bar(ax, len(shown), table.loc[~table.index.isin(shown.index)], rest))
+    ax.set_yticks(np.arange(len(labels)), labels)
+    ax.set_ylim(len(labels) - 0.5, -0.5)
     ax.set_xlim(0, xmax * 1.3)
     ax.set_xlabel(f"Participants ({measure}: ranked)")
     ax.set_title(title, loc="left")
@@ -82,17 +87,26 @@ def sample_size_chart(
     handles = patches(items)
     handles += patches([("enrolled (wide bar)", "0.8"), ("analysed (narrow bar)", "0.3")])
     ax.legend(handles=handles, loc="lower right", frameon=False)
-    if len(table) > len(shown):
-        ax.text(
-            1,
-            -0.02,
-            f"+ {len(table) - len(shown)} smaller studies not shown",
-            transform=ax.transAxes,
-            ha="right",
-            va="top",
-            color="0.35",
-        )
     return ax
+
+
+def _rest_bar(ax: Axes, y: int, others: pd.DataFrame, rest: summaries.Rest) -> str:
+    """Draw the one bar standing for the studies not shown; return its label.
+
+    The label says how many studies the bar stands for and the text beside it
+    their participants, in the words of :func:`b12explore.summaries.rest_text`
+    ("and M more studies" | "P participants in all"); the hatched bar reaches the
+    largest of those studies (each is at most that size).
+    """
+    label, size = summaries.rest_text(rest).split(", ", 1)
+    n = others["n"].astype(float)
+    largest = float(n.max()) if n.notna().any() else 0.0
+    if largest > 0:
+        ax.barh(
+            [y], [largest], height=0.8, color="0.85", hatch="///", edgecolor="0.55", gid="rest-bar"
+        )
+    ax.text(largest, y, f"  {size} in all", va="center", ha="left", color="0.35", gid="rest-value")
+    return label
 
 
 def _plural(k: int) -> str:

@@ -9,7 +9,9 @@ One public entry per job:
 - :func:`export_view` — every slide chart of an ``Evidence``, the deck and the
   citations (the explorer's button and ``python -m b12explore export``).
 
-Modules: ``render`` (figure to bytes), ``safefiles`` (names, no-clobber checks,
+Modules: ``render`` (figure to bytes), ``layout`` (a figure laid out for a slide;
+its steps in ``_fitting``), ``slidetext`` (wrapping, shortening, titles), ``jobs``
+(rendering in worker processes), ``safefiles`` (names, no-clobber checks,
 atomic writes, CSV neutralisation), ``deck`` (the ``.pptx``), ``citations``
 (BibTeX/RIS/references), ``files`` (the export functions), ``view`` (the current
 view to files), ``registry`` (which charts a view has), ``cli`` (the command).

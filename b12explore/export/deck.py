@@ -23,7 +23,8 @@ import pandas as pd
 
 from ..style import MIN_SLIDE_PT, SIZES
 from . import citations as _cit
-from .render import SAFE_MARGIN_IN, wrap_lines
+from .layout import SAFE_MARGIN_IN
+from .slidetext import wrap_lines
 
 __all__ = [
     "DECK_DATE",

@@ -22,7 +22,8 @@ import pandas as pd
 
 from . import citations as _cit
 from .deck import TextSlide, deck_bytes, picture_inches
-from .render import FORMATS, check_formats, render_figure, render_many
+from .jobs import render_many
+from .render import FORMATS, check_formats, render_figure
 from .safefiles import check_free, csv_bytes, safe_path, write_all
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -34,7 +34,7 @@ from ..schema import vocab_of
 from ..style import slide_context
 from ..summaries import background as bg
 from .deck import NativeChart
-from .render import figure_title
+from .slidetext import figure_title
 from .story import data_version, labeler
 
 __all__ = ["SlideChart", "caption", "chart_names", "slide_charts", "slug"]

@@ -85,7 +85,15 @@ from .overview import (
 )
 from .reviews import is_review, optional_table, review_inclusions, review_label
 from .routes import delivery_features, route_form_counts
-from .sizes import review_sizes, sample_sizes, totals_by
+from .sizes import (
+    Rest,
+    largest_studies,
+    rest_summary,
+    rest_text,
+    review_sizes,
+    sample_sizes,
+    totals_by,
+)
 
 __all__ = [
     "BLINDING_JUDGEMENT",
@@ -136,4 +144,8 @@ __all__ = [
     "study_table",
     "timeline_table",
     "totals_by",
+    "Rest",
+    "largest_studies",
+    "rest_summary",
+    "rest_text",
 ]

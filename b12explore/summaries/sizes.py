@@ -1,6 +1,13 @@
-"""Sample sizes: primary studies ranked by participants, totals per group, reviews."""
+"""Sample sizes: primary studies ranked by participants, totals per group, reviews.
+
+Also what a capped chart leaves out (:func:`largest_studies`, :func:`rest_summary`,
+:func:`rest_text`): every chart that draws at most N studies names the rest with
+these numbers, so a chart, its CSV and a table agree.
+"""
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -9,13 +16,24 @@ from ._common import (
     _codes,
     _labels,
     _order,
+    format_count,
     participants,
     primary_studies,
     review_studies,
     total,
 )
 
-__all__ = ["GROUPS", "SIZE_MEASURES", "review_sizes", "sample_sizes", "totals_by"]
+__all__ = [
+    "GROUPS",
+    "SIZE_MEASURES",
+    "Rest",
+    "largest_studies",
+    "rest_summary",
+    "rest_text",
+    "review_sizes",
+    "sample_sizes",
+    "totals_by",
+]
 
 #: Studies-table columns the sample-size tables group by (``by=``).
 GROUPS = ("route", "design", "b12_form")
@@ -155,3 +173,114 @@ def review_sizes(studies: pd.DataFrame) -> pd.DataFrame:
     )
     out = out.sort_values(["n_studies", "label"], ascending=[False, True], na_position="last")
     return out.reset_index(drop=True)
+
+
+class Rest(NamedTuple):
+    """The studies a capped chart leaves out: how many, and their participants.
+
+    ``participants`` sums the sizes that are reported; ``size_not_reported``
+    counts the studies left out that report none.
+    """
+
+    studies: int
+    participants: int
+    size_not_reported: int
+
+
+def rest_summary(table: pd.DataFrame, *, n_col: str = "n") -> Rest:
+    """How many studies ``table`` holds and their participants (each study once).
+
+    Parameters
+    ----------
+    table : DataFrame
+        Rows with ``study_id`` (a study may have several rows) and ``n_col``, the
+        study's participants (missing when not reported). Without ``study_id``
+        every row is a study.
+    n_col : str, default "n"
+
+    Returns
+    -------
+    Rest
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"study_id": ["a", "a", "b", "c"],
+    ...                   "n": pd.array([40, 40, 60, None], dtype="Int64")})
+    >>> rest_summary(t)
+    Rest(studies=3, participants=100, size_not_reported=1)
+    """
+    per_study = table.drop_duplicates("study_id") if "study_id" in table else table
+    n = per_study[n_col] if n_col in per_study else pd.Series(pd.NA, index=per_study.index)
+    n = pd.to_numeric(n, errors="coerce")
+    if pd.api.types.is_float_dtype(n.dtype):
+        n = n.round().astype("Int64")
+    return Rest(len(per_study), total(n), int(n.isna().sum()))
+
+
+def largest_studies(
+    table: pd.DataFrame, max_studies: int, *, n_col: str = "n"
+) -> tuple[pd.DataFrame, Rest]:
+    """Rows of the ``max_studies`` studies with most participants, and the rest.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Rows with ``study_id`` and ``n_col`` (see :func:`rest_summary`).
+    max_studies : int
+        Most studies kept; ties keep the earlier rows, and a study without a size
+        comes after every study with one.
+    n_col : str, default "n"
+
+    Returns
+    -------
+    kept : DataFrame
+        The rows of the kept studies, in their original order.
+    rest : Rest
+        The studies left out (``Rest(0, 0, 0)`` when none are).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"study_id": ["a", "b", "c"], "n": [40, 60, 10]})
+    >>> kept, rest = largest_studies(t, 2)
+    >>> kept["study_id"].tolist(), rest
+    (['a', 'b'], Rest(studies=1, participants=10, size_not_reported=0))
+    """
+    ids = table.drop_duplicates("study_id")
+    if len(ids) <= max_studies:
+        return table, Rest(0, 0, 0)
+    n = pd.to_numeric(ids[n_col], errors="coerce").astype(float).fillna(-1)
+    keep = set(
+        ids.loc[n.sort_values(ascending=False, kind="stable").index[:max_studies], "study_id"]
+    )
+    inside = table["study_id"].isin(keep)
+    return table[inside], rest_summary(table[~inside], n_col=n_col)
+
+
+def rest_text(rest: Rest) -> str:
+    """The studies left out, in words: ``"and 12 more studies, 3,400 participants"``.
+
+    Parameters
+    ----------
+    rest : Rest
+        From :func:`largest_studies` or :func:`rest_summary`.
+
+    Returns
+    -------
+    str
+        "at least" when some sizes are not reported; "participants not reported"
+        when none is.
+
+    Examples
+    --------
+    >>> rest_text(Rest(12, 3400, 0))
+    'and 12 more studies, 3,400 participants'
+    >>> rest_text(Rest(3, 25, 1))
+    'and 3 more studies, at least 25 participants'
+    >>> rest_text(Rest(2, 0, 2))
+    'and 2 more studies, participants not reported'
+    """
+    studies = f"and {rest.studies:,} more {'study' if rest.studies == 1 else 'studies'}"
+    if rest.size_not_reported >= rest.studies:
+        return f"{studies}, participants not reported"
+    least = "at least " if rest.size_not_reported else ""
+    return f"{studies}, {least}{format_count(rest.participants)} participants"
