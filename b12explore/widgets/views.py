@@ -186,19 +186,21 @@ def _draw_direction(fig: Figure, ev: Evidence, state: FilterState) -> None:
 
 def _draw_forest(fig: Figure, ev: Evidence, state: FilterState, full=None, certainty=None) -> None:
     """The forest plot; ``certainty()`` (the GRADE table, cached by the explorer) adds
-    the certainty of the comparison and outcome shown under the title."""
+    the certainty of the comparison and outcome shown under the title (or "not rated"
+    when the folder rates others)."""
     from .. import charts, summaries
 
     ax = fig.add_subplot()
     effects, pooled = _forest_inputs(ev, state, full)
     # the chart keeps the heaviest rows, says how many it leaves out, pools over all
     charts.forest_plot(effects, pooled=pooled, max_rows=CHART_ROWS, ax=ax)
-    if certainty is not None and len(effects):
+    table = certainty() if certainty is not None and len(effects) else None
+    if table is not None and len(table):  # a folder without GRADE ratings: no line
         line = summaries.certainty_line(
             ev,
             comparison=str(effects["comparison"].iloc[0]),
             outcome=str(effects["outcome"].iloc[0]),
-            table=certainty(),
+            table=table,
         )
         ax.set_title(f"{ax.get_title(loc='left')}\n{line}", loc="left")
     _legend_outside(ax)
