@@ -184,3 +184,15 @@ def test_mechanism_chart_labels_come_from_the_vocabulary(ev):
     ax = cb.mechanisms_chart(ev)
     labels = [t.get_text().replace("\n", " ") for t in ax.get_xticklabels()]
     assert labels == [ev.vocab.label("evidence_type", c) for c in sb.evidence_types(ev)]
+
+
+def test_log_scale_tick_labels_read_as_numbers_not_mathtext(ev):
+    # every text is drawn literally (data labels are never mathtext), so matplotlib's own
+    # log tick labels (mathtext "10^{2}") must be rewritten, not shown as code
+
+    ax = cb.food_sources_chart(ev, measure="percent_dv")
+    buf = io.StringIO()
+    ax.figure.savefig(buf, format="svg")
+    svg = buf.getvalue()
+    assert "mathdefault" not in svg and "$" not in svg
+    assert "10²" in svg and "10³" in svg

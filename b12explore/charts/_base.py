@@ -250,20 +250,53 @@ class _CleanFormatter(Formatter):
     def format_data_short(self, value):
         return self._inner.format_data_short(value)
 
-    def __call__(self, x, pos=None):
+    def _clean(self, text: str) -> str:
+        from matplotlib.ticker import LogFormatter, ScalarFormatter
+
         from ..textsafe import clean_text
 
-        return clean_text(self._inner(x, pos))
+        if isinstance(self._inner, LogFormatter | ScalarFormatter):
+            text = plain_math(text)  # matplotlib's own numbers, drawn without mathtext
+        return clean_text(text)
+
+    def __call__(self, x, pos=None):
+        return self._clean(self._inner(x, pos))
 
     def format_ticks(self, values):
-        from ..textsafe import clean_text
-
-        return [clean_text(s) for s in self._inner.format_ticks(values)]
+        return [self._clean(s) for s in self._inner.format_ticks(values)]
 
     def get_offset(self):
-        from ..textsafe import clean_text
+        return self._clean(self._inner.get_offset())
 
-        return clean_text(self._inner.get_offset())
+
+_SUPERSCRIPT = str.maketrans("0123456789-−", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁻")
+
+
+def plain_math(text: str) -> str:
+    r"""A tick label matplotlib wrote as mathtext (``$\mathdefault{10^{2}}$``) as plain text.
+
+    Log and scientific tick labels are the only mathtext a chart needs; with every text
+    drawn literally (data labels must never be read as mathtext) they are rewritten as
+    Unicode: powers become superscripts, ``\times`` becomes ×. Other text is unchanged.
+
+    Examples
+    --------
+    >>> plain_math(r"$\mathdefault{10^{2}}$"), plain_math(r"$\mathdefault{2\times10^{-1}}$")
+    ('10²', '2×10⁻¹')
+    >>> plain_math("Costs $5 and $10")
+    'Costs $5 and $10'
+    """
+    import re
+
+    body = re.fullmatch(r"\$(?:\\mathdefault\{(.*)\}|(.*))\$", text or "")
+    if body is None:
+        return text
+    inner = body.group(1) if body.group(1) is not None else body.group(2)
+    inner = inner.replace("\\times", "×").replace("\\mathbf{", "{").replace("\\;", " ")
+    inner = re.sub(r"\^\{([^{}]*)\}", lambda m: m.group(1).translate(_SUPERSCRIPT), inner)
+    if "\\" in inner or "$" in inner:
+        return text  # not matplotlib's: leave it (drawn literally)
+    return inner.replace("{", "").replace("}", "")
 
 
 def literal_text(fig):

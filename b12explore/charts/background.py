@@ -33,7 +33,10 @@ __all__ = [
 
 _MEASURES = {
     "mcg_per_serving": ("B12 per serving (µg, symmetric log scale)", "µg"),
-    "percent_dv": ("% of the Daily Value (2.4 µg) per serving, symmetric log scale", "% DV"),
+    "percent_dv": (
+        "% of the Daily Value (2.4 µg) per serving (dashed: 100%), symmetric log scale",
+        "% DV",
+    ),
 }
 
 
@@ -97,14 +100,16 @@ def food_sources_chart(
             fontsize=_small(ax),
             gid="value",
         )
-    ax.set_yticks(y, [wrap(lab, 60) for lab in table["label"]], fontsize=_small(ax))
+    # one line per bar (a wrapped label would meet its neighbours); long ones end in "…"
+    short = [lab if len(lab) <= 60 else lab[:59].rstrip() + "…" for lab in table["label"]]
+    ax.set_yticks(y, short, fontsize=_small(ax))
     top = float(np.nanmax(values)) if len(values) else 1.0
     ax.set_xlim(0, top * 80 if top > 0 else 10)
     ax.set_xlabel(_MEASURES[measure][0])
     ax.set_title(title, loc="left")
     if measure == "percent_dv":
+        # named in the axis label: a text by the line met the tick labels
         ax.axvline(100, color=GREY, linestyle="--", linewidth=1, gid="dv-100")
-        ax.text(100, y.min() - 0.6, " 100% DV", color="0.35", va="top", fontsize=_small(ax))
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     return ax
