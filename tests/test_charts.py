@@ -317,8 +317,9 @@ def test_evidence_map_cells(ev):
     assert to_hex(cells["cell-intramuscular-vas"].get_facecolor()).upper() == tint(
         FINDING_COLORS["mixed"], 0.35
     )
-    assert "2 studies\nn = 556" in texts(ax, "cell-text")
-    assert ticklabels(ax) == ["Intramuscular", "Oral"]
+    assert "2 studies, n = 556" in texts(ax, "cell-text")
+    assert ticklabels(ax, "x") == ["Intramuscular", "Oral"]  # routes head the columns
+    assert ticklabels(ax)[0] == "Pain VAS"  # outcomes are the rows
 
 
 def test_timeline_heights(ev):

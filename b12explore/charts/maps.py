@@ -17,7 +17,7 @@ from ..style import (
     color_for,
     tint,
 )
-from ._base import empty, largest_studies, more_note, new_axes, patches, wrap
+from ._base import empty, largest_studies, more_note, new_axes, patches
 
 __all__ = ["evidence_map", "risk_of_bias_chart"]
 
@@ -31,10 +31,12 @@ def evidence_map(
 ) -> Axes:
     """Route x outcome matrix: studies and participants per cell, coloured by finding.
 
-    A cell's colour is the predominant finding of its studies' *result rows* for
-    that outcome (primary studies only). A study that lists the outcome without an
-    extracted result is counted as "reported, no result extracted": a cell with
-    only such studies is white with grey hatching, never coloured as a finding.
+    Outcomes are rows and routes columns (there are more outcomes than routes, and a
+    row label reads better than a crowded column header on a slide). A cell's colour
+    is the predominant finding of its studies' *result rows* for that outcome (primary
+    studies only). A study that lists the outcome without an extracted result is
+    counted as "reported, no result extracted": a cell with only such studies is
+    white with grey hatching, never coloured as a finding.
     Data: :func:`b12explore.summaries.evidence_map_table`.
 
     Parameters
@@ -74,7 +76,7 @@ def evidence_map(
         outcomes = [o for o in cats if o in outcomes] + [o for o in outcomes if o not in cats]
     no_result = summaries.NO_RESULT
     for row in table.itertuples():
-        i, j = routes.index(row.route), outcomes.index(row.outcome)
+        i, j = outcomes.index(row.outcome), routes.index(row.route)
         empty_cell = row.finding == no_result
         ax.add_patch(
             Rectangle(
@@ -102,7 +104,7 @@ def evidence_map(
             )
         k = row.studies
         size = summaries.format_count(row.participants)
-        text = f"{k} {'study' if k == 1 else 'studies'}\nn = {size}"
+        text = f"{k} {'study' if k == 1 else 'studies'}, n = {size}"
         if row.no_result and not empty_cell:
             text += f"\n({row.no_result} without result)"
         elif empty_cell:
@@ -118,13 +120,11 @@ def evidence_map(
             if empty_cell
             else None,
         )
-    ax.set_xlim(0, len(outcomes))
-    ax.set_ylim(len(routes), 0)
-    ax.set_xticks(
-        np.arange(len(outcomes)) + 0.5,
-        [wrap(t, 11) for t in vocab.labels_for("outcome", outcomes)],
-    )
-    ax.set_yticks(np.arange(len(routes)) + 0.5, vocab.labels_for("route", routes))
+    ax.set_xlim(0, len(routes))
+    ax.set_ylim(len(outcomes), 0)
+    ax.set_xticks(np.arange(len(routes)) + 0.5, vocab.labels_for("route", routes))
+    ax.set_yticks(np.arange(len(outcomes)) + 0.5, vocab.labels_for("outcome", outcomes))
+    ax.xaxis.set_ticks_position("top")  # the routes head their columns
     ax.tick_params(length=0)
     for spine in ax.spines.values():
         spine.set_visible(False)
@@ -142,11 +142,15 @@ def evidence_map(
                 label="Reported, no result extracted",
             )
         )
+    # below the matrix, in one row and without a title line: the columns keep the
+    # slide's width and the rows its height for their two-line texts
+    if handles:
+        handles[0].set_label(f"{handles[0].get_label()} (finding from result rows)")
     ax.legend(
         handles=handles,
-        title="Finding from result rows",
         loc="upper left",
-        bbox_to_anchor=(1.01, 1),
+        bbox_to_anchor=(0, -0.01),
+        ncols=len(handles),
         frameon=False,
     )
     return ax

@@ -67,6 +67,10 @@ def _fit_margins(fig: Figure) -> None:
     top = 0.35 + 0.22 * ax.get_title(loc="left").count("\n")
     lines = max((t.get_text().count("\n") + 1 for t in ax.get_xticklabels()), default=1)
     bottom = 0.35 + 0.18 * lines + (0.25 if ax.get_xlabel() else 0.0)
+    if ax.xaxis.get_ticks_position() == "top":  # column headers above the axes
+        top, bottom = top + 0.18 * lines, 0.35
+    if legend is not None and legend.get_bbox_to_anchor().y1 < ax.bbox.y0 + 1:  # below
+        bottom += 0.35  # one row of legend entries
     width, height = fig.get_size_inches()
     fig.subplots_adjust(
         left=min(0.45, left / width),
@@ -210,6 +214,5 @@ def _draw_forest(fig: Figure, ev: Evidence, state: FilterState, full=None, certa
 def _draw_evidence_map(fig: Figure, ev: Evidence, state: FilterState) -> None:
     from .. import charts
 
-    charts.evidence_map(ev.studies, ev.results, ax=fig.add_subplot())
-    _legend_outside(fig.axes[0])
+    charts.evidence_map(ev.studies, ev.results, ax=fig.add_subplot())  # legend below
     _fit_margins(fig)
