@@ -19,7 +19,8 @@ rows, in a temporary folder, never under ``data/``) is measured in one run:
 Prints JSON on stdout (progress on stderr). Usage::
 
     python benchmarks/scale.py [--sizes 1000 10000 100000] [--runs 3] [--changes 40]
-                               [--tab-budget-s 60] [--jobs 2] [--no-export] [--out F]
+                               [--tab-budget-s 60] [--jobs 2] [--no-explorer]
+                               [--no-export] [--out F]
 """
 
 from __future__ import annotations
@@ -172,8 +173,9 @@ def measure_size(n: int, args: argparse.Namespace, tmp: Path) -> dict:
     }
     log(f"{n} studies: load")
     out["load"] = measure_load(folder, args.runs)
-    log(f"{n} studies: explorer")
-    out.update(measure_explorer(folder, args.changes, args.seed, args.tab_budget_s))
+    if not args.no_explorer:
+        log(f"{n} studies: explorer")
+        out.update(measure_explorer(folder, args.changes, args.seed, args.tab_budget_s))
     if not args.no_export:
         log(f"{n} studies: export")
         out["export"] = measure_export(folder, tmp / f"out{n}", args.jobs)
@@ -188,6 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--tab-budget-s", type=float, default=60.0)
     parser.add_argument("--jobs", type=int, default=2, help="export worker processes")
+    parser.add_argument("--no-explorer", action="store_true", help="skip build and filters")
     parser.add_argument("--no-export", action="store_true")
     parser.add_argument("--out", type=Path, default=None, help="also write the JSON here")
     args = parser.parse_args(argv)
