@@ -4,8 +4,9 @@ For each size a synthetic folder (``interaction.synthetic_folder``: studies and 
 rows, in a temporary folder, never under ``data/``) is measured in one run:
 
 * **load**: ``load()`` of the folder against bare ``pd.read_csv`` of the same CSV files,
-  interleaved, each in a fresh child process (``load.py``'s child: seconds and its peak
-  memory); medians of ``--runs`` and their ratio (target at 100,000 studies: <= 3x).
+  interleaved, each in a fresh child process (``load.py``'s child code, run through the
+  wrapper below for its peak memory); medians of ``--runs`` and their ratio (target at
+  100,000 studies: <= 3x).
 * **explorer build**: ``Explorer(evidence)`` in this process, the first view drawn.
 * **set_filters**: per tab, the same random filter changes (``interaction.random_changes``)
   through ``Explorer.set_filters`` with the chart cache off (``cache_size=0``); the
@@ -47,7 +48,7 @@ from interaction import (  # noqa: E402
     stats,
     synthetic_folder,
 )
-from load import _child  # noqa: E402
+from load import CHILD  # noqa: E402
 
 TARGETS = {
     "load_ratio_at_100000": 3.0,
@@ -55,18 +56,34 @@ TARGETS = {
     "export_at_100000": {"seconds": 30.0, "peak_rss_mb": 1536.0, "output_mb": 20.0},
 }
 
-# Runs the export as its own child, so RUSAGE_CHILDREN holds only the export's processes.
-EXPORT_WRAPPER = r"""
+# Runs a command as its own child, so RUSAGE_CHILDREN holds only that command's processes
+# (a child forked from this benchmark would start its peak at this process's size).
+WRAPPER = r"""
 import json, os, resource, subprocess, sys, time
 cmd, env = json.loads(sys.argv[1]), dict(os.environ)
 env["PYTHONPATH"] = sys.argv[2] + os.pathsep + env.get("PYTHONPATH", "")
 start = time.perf_counter()
-done = subprocess.run(cmd, env=env, capture_output=True, text=True)
+done = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=sys.argv[2])
 seconds = time.perf_counter() - start
 peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
 print(json.dumps({"seconds": seconds, "peak_kb": peak, "rc": done.returncode,
-                  "stderr": done.stderr[-2000:]}))
+                  "stdout": done.stdout[-2000:], "stderr": done.stderr[-2000:]}))
 """
+
+
+def wrapped(cmd: list[str]) -> dict:
+    """Run ``cmd`` in a small wrapper process: wall time, peak memory, output."""
+    done = subprocess.run(
+        [sys.executable, "-c", WRAPPER, json.dumps(cmd), str(REPO)],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
+    result = json.loads(done.stdout)
+    if result["rc"] != 0:
+        raise RuntimeError(f"{cmd[:4]} failed ({result['rc']}): {result['stderr']}")
+    return result
 
 
 def log(message: str) -> None:
@@ -78,7 +95,10 @@ def measure_load(folder: Path, runs: int) -> dict:
     samples: dict[str, list[dict]] = {"read_csv": [], "load": []}
     for _ in range(runs):
         for what in samples:
-            samples[what].append(_child(what, folder))
+            run = wrapped([sys.executable, "-c", CHILD, what, str(folder)])
+            sample = json.loads(run["stdout"])
+            sample["peak_mb"] = round(run["peak_kb"] / 1024, 1)
+            samples[what].append(sample)
     med = {k: statistics.median(s["seconds"] for s in v) for k, v in samples.items()}
     return {
         "median_s": {k: round(v, 3) for k, v in med.items()},
@@ -140,16 +160,7 @@ def measure_export(folder: Path, out: Path, jobs: int) -> dict:
     """Wall time, peak memory and output size of the CLI export, in a wrapper child."""
     cmd = [sys.executable, "-m", "b12explore", "export", "--data", str(folder)]
     cmd += ["--out", str(out), "--jobs", str(jobs)]
-    done = subprocess.run(
-        [sys.executable, "-c", EXPORT_WRAPPER, json.dumps(cmd), str(REPO)],
-        check=True,
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-    )
-    result = json.loads(done.stdout)
-    if result["rc"] != 0:
-        raise RuntimeError(f"export failed ({result['rc']}): {result['stderr']}")
+    result = wrapped(cmd)
     files = [p for p in out.rglob("*") if p.is_file()]
     size = sum(p.stat().st_size for p in files)
     largest = max(files, key=lambda p: p.stat().st_size)
@@ -173,12 +184,15 @@ def measure_size(n: int, args: argparse.Namespace, tmp: Path) -> dict:
     }
     log(f"{n} studies: load")
     out["load"] = measure_load(folder, args.runs)
+    log(f"    {json.dumps(out['load'])}")
     if not args.no_explorer:
         log(f"{n} studies: explorer")
         out.update(measure_explorer(folder, args.changes, args.seed, args.tab_budget_s))
+        log(f"    explorer build {out['explorer_build_s']} s")
     if not args.no_export:
         log(f"{n} studies: export")
         out["export"] = measure_export(folder, tmp / f"out{n}", args.jobs)
+        log(f"    {json.dumps(out['export'])}")
     return out
 
 
