@@ -95,6 +95,7 @@ bench: $(VENV)/.installed-bench
 	$(BIN)/python benchmarks/pool.py
 	$(BIN)/python benchmarks/export.py
 	$(BIN)/python benchmarks/interaction.py
+	$(BIN)/python benchmarks/scale.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts

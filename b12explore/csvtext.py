@@ -147,17 +147,21 @@ def split_fast(data: bytes, delimiter: str = ",", quotechar: str = '"') -> Recor
     if len(delimiter.encode()) != 1 or len(quotechar.encode()) != 1 or delimiter == quotechar:
         return None
     body = data[len(BOM) :] if data.startswith(BOM) else data
-    if not body or len(body.translate(None, CONTROL)) != len(body):
+    if not body:
         return None
     arr = np.frombuffer(body, np.uint8)
     n, db, qb = len(arr), delimiter.encode()[0], quotechar.encode()[0]
     if db in (10, 13) or qb in (10, 13):
         return None
-    q = np.flatnonzero(arr == qb)
+    none = np.zeros(0, np.intp)
+    terms = np.flatnonzero(arr == 10)
+    cr = np.flatnonzero(arr == 13) if b"\r" in body else none
+    # control characters: bytes below 0x20 other than tab, LF and CR
+    if np.count_nonzero(arr < 0x20) != len(terms) + len(cr) + body.count(b"\t"):
+        return None
+    q = np.flatnonzero(arr == qb) if bytes([qb]) in body else none
     if not _quotes_plain(arr, q, qb, db):
         return None
-    terms = np.flatnonzero(arr == 10)
-    cr = np.flatnonzero(arr == 13)
     if len(cr):
         lone = cr[(cr == n - 1) | (arr[np.minimum(cr + 1, n - 1)] != 10)]
         if len(lone):
@@ -171,11 +175,13 @@ def split_fast(data: bytes, delimiter: str = ",", quotechar: str = '"') -> Recor
         return None
     first = 1 + np.searchsorted(terms, starts)
     last = 1 + np.searchsorted(terms, ends)
-    d = np.flatnonzero(arr == db)
-    fields = np.diff(np.searchsorted(d, np.append(starts, n))) + 1
+    # delimiters from each record's start to the next one's (its terminator is no
+    # delimiter); int32 sums: a record holds far fewer than 2**31 bytes (FIELD_LIMIT)
+    is_d = arr == db
+    fields = np.add.reduceat(is_d, starts, dtype=np.int32) + 1
     if len(q):  # delimiters inside quotes are no field separators
-        opened, closed = q[0::2], q[1::2]
-        inside = np.searchsorted(d, closed) - np.searchsorted(d, opened)
+        opened = q[0::2]
+        inside = np.add.reduceat(is_d, q, dtype=np.int32)[0::2]  # from opened to closed
         np.subtract.at(fields, np.searchsorted(ends, opened), inside)
     width = int(fields[0])
     head = body[starts[0] : ends[0]].decode("utf-8")
@@ -202,26 +208,33 @@ def split_fast(data: bytes, delimiter: str = ",", quotechar: str = '"') -> Recor
         skipinitialspace=False,
         encoding="utf-8",
         engine="c",
-        low_memory=False,
+        low_memory=True,  # in chunks: faster than one pass here (all text, no dtypes)
     )
     wide = fields <= width
     if len(frame) != int(wide.sum()):
         return None
     keep = fields == width
     keep[0] = False  # the header
-    # blank rows (every cell empty or spaces): only records made of delimiters, quotes,
-    # ASCII spaces or non-ASCII bytes can be; the csv module decides for those few
-    solid = np.ones(256, bool)
-    solid[list(b" \t\r\n\x0b\x0c\x1c\x1d\x1e\x1f\x85") + [db, qb]] = False
-    solid[0x80:] = False
-    maybe = keep & ~np.logical_or.reduceat(solid[arr], starts)
-    for i in np.flatnonzero(maybe):
+    # blank rows (every cell empty or spaces) have a blank first cell and are made of
+    # delimiters, quotes, ASCII spaces or non-ASCII bytes only; the csv module decides
+    # for those few
+    first_cells = frame[0].to_numpy(dtype=object)
+    rows = np.flatnonzero(wide)  # record of each row of ``frame``
+    blank_first = np.fromiter(map(str.strip, first_cells), object, len(first_cells)) == ""
+    soft = bytes([*b" \t\r\n\x0b\x0c\x1c\x1d\x1e\x1f", db, qb, *range(0x80, 0x100)])
+    for i in rows[blank_first]:
+        if not keep[i] or body[starts[i] : ends[i]].translate(None, soft):
+            continue
         chunk = body[starts[i] : ends[i]].decode("utf-8")
         keep[i] = not _blank(
             next(csv.reader(io.StringIO(chunk, newline=""), delimiter=delimiter), [])
         )
     header = list(frame.iloc[0]) if len(frame) else []
     lines = first[keep]
-    cols = [frame[c].to_numpy(dtype=object)[keep[wide]] for c in frame.columns]
+    kept = keep[wide]
+    if kept[1:].all():  # every row but the header: a view, no copy
+        cols = [frame[c].to_numpy(dtype=object)[1:] for c in frame.columns]
+    else:
+        cols = [frame[c].to_numpy(dtype=object)[kept] for c in frame.columns]
     formula = any(c.encode() in body for c in FORMULA_START)
     return Records(header, int(first[0]), lines.astype(np.int64), cols, broken, False, formula)

@@ -279,20 +279,21 @@ def _statuses(field, texts: list[str], missing: set[str], control: bool):
     else:
         gone = np.fromiter((t in missing for t in texts), bool, n)
     bad = np.zeros(n, bool)
-    if control:
-        bad |= np.fromiter((_CONTROL.search(t) is not None for t in texts), bool, n)
+    if control:  # map(bool, map(...)): the loop stays in C (a match object is truthy)
+        bad |= np.fromiter(map(bool, map(_CONTROL.search, texts)), bool, n)
     pattern = _constraints(field).get("pattern")
     if pattern is not None:
         rx = re.compile(pattern)
-        bad |= np.fromiter((m is None for m in map(rx.fullmatch, texts)), bool, n)
+        bad |= ~np.fromiter(map(bool, map(rx.fullmatch, texts)), bool, n)
     status = np.where(gone, MISSING, np.where(bad, BAD, OK)).astype(np.int8)
     return status, texts
 
 
 def factorize(values: np.ndarray, field: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
     """``(codes, uniques)`` of a column of text cells, for converting each distinct cell
-    once. Free text, and columns of mostly distinct values (ids, titles), are not hashed:
-    each cell is its own entry (cheaper than hashing it).
+    once. Columns of mostly distinct values (ids, titles, free text), judged on their
+    first 2,000 cells, are not hashed: each cell is its own entry (cheaper than hashing
+    it). Free text that repeats (often an empty column) is hashed like any other.
 
     Examples
     --------
@@ -302,9 +303,9 @@ def factorize(values: np.ndarray, field: dict[str, Any]) -> tuple[np.ndarray, np
     """
     values = np.asarray(values, dtype=object)
     sample = values[:2000]
-    if (_is_text(field) and "pattern" not in _constraints(field)) or (
-        len(sample) >= 1000 and len(pd.unique(sample)) > 0.5 * len(sample)
-    ):
+    if len(sample) < 1000 and _is_text(field) and "pattern" not in _constraints(field):
+        return np.arange(len(values)), values
+    if len(sample) >= 1000 and len(pd.unique(sample)) > 0.5 * len(sample):
         return np.arange(len(values)), values
     codes, uniques = pd.factorize(values)
     return codes, np.asarray(uniques, dtype=object)
@@ -341,7 +342,9 @@ def type_column(
     elif dtype == "str":
         text = np.asarray(stripped, dtype=object).copy() if len(stripped) else np.zeros(0, object)
         text[~good] = None
-        typed = pd.array(text[codes], dtype="str")
+        typed = pd.array(text, dtype="str")  # each distinct cell checked once, then spread
+        if len(codes) != len(text) or np.any(codes != np.arange(len(codes))):
+            typed = typed.take(codes)
     elif dtype == "float64":
         num = np.array([v if ok else np.nan for v, ok in zip(values, good, strict=True)], float)
         typed = num[codes]
