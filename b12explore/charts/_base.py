@@ -97,19 +97,25 @@ def largest_studies(table, max_studies: int, n_col: str = "n"):
     return kept, rest.studies
 
 
+def _note_below(ax, text: str) -> None:
+    """A grey note under the axes' right corner (drawn literally)."""
+    ax.text(
+        1,
+        -0.02,
+        text,
+        transform=ax.transAxes,
+        ha="right",
+        va="top",
+        color="0.35",
+        gid="more-note",
+        parse_math=False,
+    )
+
+
 def more_note(ax, left_out: int, what: str = "smaller studies") -> None:
     """Note under the axes that ``left_out`` studies are not drawn."""
     if left_out > 0:
-        ax.text(
-            1,
-            -0.02,
-            f"+ {left_out:,} {what} not shown",
-            transform=ax.transAxes,
-            ha="right",
-            va="top",
-            color="0.35",
-            gid="more-note",
-        )
+        _note_below(ax, f"+ {left_out:,} {what} not shown")
 
 
 def rest_note(ax, rest) -> None:
@@ -119,17 +125,7 @@ def rest_note(ax, rest) -> None:
     holds no study. The words are :func:`b12explore.summaries.rest_text`'s.
     """
     if rest.studies > 0:
-        ax.text(
-            1,
-            -0.02,
-            f"… {summaries.rest_text(rest)} (not shown)",
-            transform=ax.transAxes,
-            ha="right",
-            va="top",
-            color="0.35",
-            gid="more-note",
-            parse_math=False,
-        )
+        _note_below(ax, f"… {summaries.rest_text(rest)} (not shown)")
 
 
 # --------------------------------------------------------------------------- literal text

@@ -381,32 +381,22 @@ def _limits(est, lo, hi, pool, ratio) -> tuple[float, float]:
 
 def _arrows(ax: Axes, y, lo, hi, left, right) -> None:
     """Arrow heads where a CI runs past the axis limits."""
-    past_left = lo < left
-    past_right = hi > right
-    if past_left.any():
-        ax.plot(
-            np.full(past_left.sum(), left),
-            y[past_left],
-            ls="",
-            marker="<",
-            ms=12,
-            color="black",
-            clip_on=False,
-            gid="ci-arrow-left",
-            zorder=4,
-        )
-    if past_right.any():
-        ax.plot(
-            np.full(past_right.sum(), right),
-            y[past_right],
-            ls="",
-            marker=">",
-            ms=12,
-            color="black",
-            clip_on=False,
-            gid="ci-arrow-right",
-            zorder=4,
-        )
+    for past, x, marker, side in (
+        (lo < left, left, "<", "left"),
+        (hi > right, right, ">", "right"),
+    ):
+        if past.any():
+            ax.plot(
+                np.full(past.sum(), x),
+                y[past],
+                ls="",
+                marker=marker,
+                ms=12,
+                color="black",
+                clip_on=False,
+                gid=f"ci-arrow-{side}",
+                zorder=4,
+            )
 
 
 def _diamond(ax: Axes, pool: dict, yp: float, left: float, right: float) -> None:
