@@ -124,13 +124,21 @@ def test_every_slide_chart_keeps_ink_in_the_safe_area_and_text_apart(evidence, s
     assert not problems, "\n".join(problems)
 
 
-@pytest.mark.xfail(
-    reason="issue 10 open: the overview and route x form slides still break the contract "
-    "at 4:3 and at 40 studies; this records where",
-    strict=False,
-)
+#: (data, size) cases where a known-gap chart still breaks the contract (issue 10); every
+#: other case is a plain test, so a regression there fails.
+KNOWN_GAP_CASES = {("shipped", "4:3"), (40, "16:9"), (40, "4:3")}
+
+
 @pytest.mark.parametrize("size", ["16:9", "4:3"])
-def test_the_known_gap_charts_meet_the_contract(evidence, size):
+def test_the_known_gap_charts_meet_the_contract(evidence, size, request):
+    if (request.node.callspec.params["evidence"], size) in KNOWN_GAP_CASES:
+        request.applymarker(
+            pytest.mark.xfail(
+                reason="issue 10 open: the overview and route x form slides still break the "
+                "contract in this case; this records where",
+                strict=False,
+            )
+        )
     charts = [
         c for c in slide_charts(evidence, size=size, names=SLIDE_OWNED) if c.name in KNOWN_GAPS
     ]
@@ -139,8 +147,8 @@ def test_the_known_gap_charts_meet_the_contract(evidence, size):
 
 
 @pytest.mark.xfail(
-    reason="forest/albatross/direction/evidence-map/risk-of-bias layouts belong to the "
-    "synthesis charts (issue 11); this records where they still break the slide contract",
+    reason="issue 10 open: the forest, albatross, direction, evidence-map, risk-of-bias and "
+    "background slides still break the slide contract somewhere; this records where",
     strict=False,
 )
 @pytest.mark.parametrize("size", ["16:9", "4:3"])
