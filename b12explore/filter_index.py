@@ -195,7 +195,7 @@ class StudyIndex:
         def build():
             from .summaries.certainty import certainty_table
 
-            table = certainty_table(evidence)
+            table = certainty_table(evidence, effects=False)  # ratings only
             per_level: dict[str, set[str]] = {}
             for level, text in zip(
                 table.get("computed", []), table.get("study_ids", []), strict=True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 import textwrap
 from collections.abc import Iterator
 
@@ -85,16 +86,6 @@ def fontsize(ax: Axes) -> float:
     from matplotlib.font_manager import FontProperties
 
     return FontProperties(size=rcParams["font.size"]).get_size_in_points()
-
-
-def largest_studies(table, max_studies: int, n_col: str = "n"):
-    """Rows of the ``max_studies`` studies with most participants (order kept).
-
-    Returns the kept rows and how many studies were left out
-    (:func:`b12explore.summaries.largest_studies` also gives their participants).
-    """
-    kept, rest = summaries.largest_studies(table, max_studies, n_col=n_col)
-    return kept, rest.studies
 
 
 def _note_below(ax, text: str) -> None:
@@ -282,8 +273,6 @@ def plain_math(text: str) -> str:
     >>> plain_math("Costs $5 and $10")
     'Costs $5 and $10'
     """
-    import re
-
     body = re.fullmatch(r"\$(?:\\mathdefault\{(.*)\}|(.*))\$", text or "")
     if body is None:
         return text

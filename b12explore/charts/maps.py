@@ -17,7 +17,7 @@ from ..style import (
     color_for,
     tint,
 )
-from ._base import empty, largest_studies, more_note, new_axes, patches
+from ._base import empty, more_note, new_axes, patches
 
 __all__ = ["evidence_map", "risk_of_bias_chart"]
 
@@ -189,8 +189,8 @@ def risk_of_bias_chart(
     if table.empty:
         return empty(ax, title)
     n = pd.Series(summaries.participants(studies).to_numpy(), index=studies["study_id"])
-    table, left_out = largest_studies(table.assign(n=table["study_id"].map(n)), max_studies)
-    more_note(ax, left_out, "studies")
+    table, rest = summaries.largest_studies(table.assign(n=table["study_id"].map(n)), max_studies)
+    more_note(ax, rest.studies, "studies")
     columns = [
         ("blinding_judgement", "Blinding\n(as reported)"),
         ("risk_of_bias", "Overall\n(our judgement)"),

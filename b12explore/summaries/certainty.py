@@ -167,12 +167,14 @@ def certainty_table(evidence, *, effects: bool = True) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _downgrades(row) -> list[tuple[str, int, str]]:
+    """(domain name, step, reason) of each GRADE domain that downgrades ``row``."""
+    steps = ((d, name, int(str(row[f"{d}_downgrade"]))) for d, name in _DOMAIN_NAMES.items())
+    return [(name, step, row[f"{d}_reason"]) for d, name, step in steps if step]
+
+
 def _reasons(row) -> str:
-    parts = []
-    for d, name in _DOMAIN_NAMES.items():
-        step = int(str(row[f"{d}_downgrade"]))
-        if step:
-            parts.append(f"{name} {step:+d}: {row[d + '_reason']}")
+    parts = [f"{name} {step:+d}: {reason}" for name, step, reason in _downgrades(row)]
     return " ".join(parts) if parts else "not downgraded"
 
 
@@ -396,12 +398,13 @@ def certainty_by_study(evidence, *, table: pd.DataFrame | None = None) -> pd.Dat
     >>> t.loc["dolor2009", "certainty"]
     'low'
     """
-    label = vocab_of(evidence).label
+    vocab = vocab_of(evidence)
+    label = vocab.label
     cols = ["study_id", "certainty", "ratings"]
     cert = certainty_table(evidence, effects=False) if table is None else table
     if cert.empty:
         return pd.DataFrame(columns=cols)
-    order = list(reversed(vocab_of(evidence).codes("certainty", "certainty")))  # lowest first
+    order = list(reversed(vocab.codes("certainty", "certainty")))  # lowest first
     per: dict[str, list[tuple[str, str]]] = {}
     for r in cert.itertuples():
         for sid in _ids(r.study_ids):
@@ -447,16 +450,11 @@ def certainty_line(
     """
     cert = certainty_table(evidence, effects=False) if table is None else table
     head = "Certainty of the evidence (GRADE): "
+    if not cert.empty:
+        cert = cert[(cert["comparison"] == comparison) & (cert["outcome"] == outcome)]
     if cert.empty:
         return head + "not rated for this comparison and outcome."
-    match = cert[(cert["comparison"] == comparison) & (cert["outcome"] == outcome)]
-    if match.empty:
-        return head + "not rated for this comparison and outcome."
-    row = match.iloc[0]
+    row = cert.iloc[0]
     level = vocab_of(evidence).label("certainty", row["computed"]).lower()
-    steps = [
-        f"{name} {int(str(row[f'{d}_downgrade'])):+d}"
-        for d, name in _DOMAIN_NAMES.items()
-        if int(str(row[f"{d}_downgrade"]))
-    ]
+    steps = [f"{name} {step:+d}" for name, step, _ in _downgrades(row)]
     return f"{head}{level}" + (f" ({', '.join(steps)})." if steps else ", not downgraded.")
