@@ -118,7 +118,7 @@ def timeline_chart(studies: pd.DataFrame, *, labels: bool = True, ax: Axes | Non
     ax.set_xlabel(
         "Year of publication"
         if k <= TIMELINE_LABELLED or not labels
-        else f"Year of publication ({k:,} studies; names in the data table)"
+        else f"Year of publication\n({k:,} studies; names in the data table)"
     )
     ax.set_title(title, loc="left")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)

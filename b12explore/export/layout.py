@@ -93,9 +93,16 @@ class Layout:
 
         renderer = self.fig.canvas.get_renderer()
         dpi = self.fig.dpi
+        hidden = {  # texts of a hidden axis (a twin's x axis) are never drawn
+            id(t)
+            for ax in self.fig.axes
+            for axis in (ax.xaxis, ax.yaxis)
+            if not axis.get_visible()
+            for t in axis.findobj(Text)
+        }
         out = []
         for t in self.fig.findobj(Text):
-            if not t.get_visible() or not t.get_text().strip():
+            if id(t) in hidden or not t.get_visible() or not t.get_text().strip():
                 continue
             parent_visible = all(
                 a.get_visible() for a in (t.axes, getattr(t, "figure", None)) if a is not None

@@ -309,9 +309,10 @@ def _forest_table(
     by_id = pd.Series(comp.to_numpy(), index=res["study_id"].to_numpy())
     by_id = by_id[~by_id.index.duplicated()]
     out["comparison"] = out["study_id"].map(by_id)
-    arm_label = res[_codes(res["arm_role"]) == "comparison"]
+    arm_label = res[(_codes(res["arm_role"]) == "comparison").to_numpy()]
+    labels_of = arm_label.groupby("study_id", sort=False)["arm_label"].agg(list).to_dict()
     arms = [
-        arms_for(c, arm_label.loc[arm_label["study_id"] == sid, "arm_label"])
+        arms_for(c, labels_of.get(sid, ()))
         for sid, c in zip(out["study_id"], out["comparison"], strict=True)
     ]
     out["intervention"] = [a[0] for a in arms]
