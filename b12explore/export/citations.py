@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
+from typing import Any
 
 import pandas as pd
 
@@ -40,9 +42,9 @@ _BIBTEX_SPECIAL = re.compile("|".join(re.escape(c) for c in _BIBTEX_ESCAPES))
 _VERBATIM_ESCAPES = {"{": "%7B", "}": "%7D", "\\": "%5C", "%": "%25"}
 
 
-def _value(row: pd.Series, field: str) -> str | None:
+def _value(row: Mapping[str, Any], field: str) -> str | None:
     """The cell as clean one-line text, or None when missing or absent."""
-    if field not in row.index:
+    if field not in row:  # a Series: its index; a dict: its keys
         return None
     v = row[field]
     if v is None or (not isinstance(v, str) and pd.isna(v)):
@@ -51,6 +53,11 @@ def _value(row: pd.Series, field: str) -> str | None:
         v = int(v)
     text = " ".join(str(v).split())
     return text or None
+
+
+def _records(studies: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows as dicts (``iterrows`` builds a Series per row: 10x slower at 10,000)."""
+    return studies.to_dict("records")
 
 
 def split_urls(value: str | None) -> list[str]:
@@ -102,7 +109,7 @@ def citation_keys(studies: pd.DataFrame) -> list[str]:
     >>> citation_keys(df)
     ['Mauro2000a', 'Mauro2000b', 'Chiu2011']
     """
-    bases = [_key_base(row) for _, row in studies.iterrows()]
+    bases = [_key_base(row) for row in _records(studies)]
     counts = pd.Series(bases).value_counts()
     seen: dict[str, int] = {}
     keys = []
@@ -217,7 +224,7 @@ def to_bibtex(studies: pd.DataFrame) -> str:
             key,
             [Field(name, value) for name, value in _bib_fields(row)],
         )
-        for key, (_, row) in zip(citation_keys(studies), studies.iterrows(), strict=True)
+        for key, row in zip(citation_keys(studies), _records(studies), strict=True)
     ]
     if not entries:
         return ""
@@ -225,7 +232,11 @@ def to_bibtex(studies: pd.DataFrame) -> str:
     fmt.indent = "  "
     fmt.trailing_comma = True
     fmt.block_separator = "\n"
-    text = bibtexparser.write_string(bibtexparser.Library(entries), bibtex_format=fmt)
+    # the library is thrown away after writing: no defensive deep copy of every block
+    stack = bibtexparser.middlewares.default_unparse_stack(allow_inplace_modification=True)
+    text = bibtexparser.write_string(
+        bibtexparser.Library(entries), unparse_stack=stack, bibtex_format=fmt
+    )
     return text.strip("\n") + "\n"
 
 
@@ -289,7 +300,7 @@ def to_ris(studies: pd.DataFrame) -> str:
 
     records = [
         _ris_record(key, row)
-        for key, (_, row) in zip(citation_keys(studies), studies.iterrows(), strict=True)
+        for key, row in zip(citation_keys(studies), _records(studies), strict=True)
     ]
     if not records:
         return ""
