@@ -10,8 +10,10 @@ from __future__ import annotations
 import shutil
 import subprocess
 
+import numpy as np
 import pandas as pd
 import pytest
+from PIL import Image
 from pptx import Presentation
 from pptx.util import Emu
 
@@ -136,3 +138,26 @@ def test_libreoffice_converts_the_deck_to_pdf(exported, tmp_path):
     assert pdf.count(b"/Type /Page\n") + pdf.count(b"/Type/Page") >= len(charts) + 2 or (
         pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages") >= len(charts) + 2
     )
+    # what a viewer shows: every page as LibreOffice draws it keeps its ink inside the
+    # 0.4 in margins (text that overflows its box, which python-pptx cannot see, fails)
+    pdftoppm = shutil.which("pdftoppm")
+    assert pdftoppm, "pdftoppm (Debian: poppler-utils) is needed; .ci/run installs it"
+    dpi = 40
+    pdf_path, prefix = tmp_path / f"{DECK_NAME}.pdf", tmp_path / "p"
+    subprocess.run(
+        [pdftoppm, "-r", str(dpi), "-png", str(pdf_path), str(prefix)],
+        check=True,
+        timeout=300,
+    )
+    pages = sorted(tmp_path.glob("p-*.png"))
+    assert len(pages) == len(charts) + 2
+    limit = SAFE_MARGIN_IN * dpi - 1
+    tight = {}
+    for page in pages:
+        img = np.asarray(Image.open(page).convert("L"))
+        rows, cols = np.nonzero(img < 245)
+        h, w = img.shape
+        margins = (cols.min(), rows.min(), w - 1 - cols.max(), h - 1 - rows.max())
+        if min(margins) < limit:
+            tight[page.name] = margins
+    assert not tight, f"ink closer than {SAFE_MARGIN_IN} in to an edge (px at {dpi} dpi): {tight}"

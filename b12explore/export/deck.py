@@ -24,7 +24,7 @@ import pandas as pd
 from ..style import MIN_SLIDE_PT, SIZES
 from . import citations as _cit
 from .layout import SAFE_MARGIN_IN
-from .slidetext import wrap_lines
+from .slidetext import wrap_lines, wrapped_rows
 
 __all__ = [
     "DECK_DATE",
@@ -32,6 +32,7 @@ __all__ = [
     "NativeChart",
     "TextSlide",
     "deck_bytes",
+    "lines_that_fit",
     "notes_text",
     "picture_inches",
 ]
@@ -45,6 +46,14 @@ TITLE_H_IN = 0.9
 CAPTION_H_IN = 0.8
 GAP_IN = 0.1
 CAPTION_LINES = 2
+#: Bullet text of text slides, in points, and how much room a line and a paragraph take
+#: (PowerPoint's and LibreOffice's single spacing is about 1.2 em; paragraphs get a gap).
+BODY_PT = 20
+LINE_EM = 1.2
+PARAGRAPH_GAP_IN = 0.08
+#: The text box's inner margins and the bullet's indent, in inches.
+TEXT_INSET_IN = 0.1
+BULLET_IN = 0.4
 #: Full references listed in one slide's notes (the citation files hold them all).
 NOTES_REFERENCES = 200
 #: PowerPoint's own slide sizes in EMU (16:9 is 13.333 x 7.5 in, 4:3 is 10 x 7.5 in).
@@ -78,12 +87,19 @@ class NativeChart:
 
 @dataclasses.dataclass(frozen=True)
 class TextSlide:
-    """A slide of text: a title and bullet lines (title and closing slides)."""
+    """A slide of text: a title and bullet lines (title and closing slides).
+
+    ``optional`` lines follow ``lines`` while they fit in the text box at its font
+    size (no viewer is trusted to shrink text: LibreOffice does not); those left out
+    are counted in ``more`` (a format string with ``{n}``), and the notes keep them.
+    """
 
     title: str
     lines: list[str]
     notes: str = ""
     subtitle: bool = False  # True: a title slide (big title, lines below it)
+    optional: tuple[str, ...] = ()
+    more: str = "… and {n} more in the notes."
 
 
 def slide_inches(size: str) -> tuple[float, float]:
@@ -292,16 +308,49 @@ def _text_slide(prs: Any, item: TextSlide, size: str) -> None:
         body = slide.placeholders[1]
         top = m + TITLE_H_IN + GAP_IN
         _place(body, (m, top, w - 2 * m, h - m - top))
+    pt = BODY_PT + 2 if item.subtitle else BODY_PT
+    lines = lines_that_fit(item, body.width / _EMU, body.height / _EMU, pt)
     frame = body.text_frame
-    frame.text = item.lines[0] if item.lines else ""
-    for line in item.lines[1:]:
+    frame.text = lines[0] if lines else ""
+    for line in lines[1:]:
         frame.add_paragraph().text = line
     frame.word_wrap = True
     for para in frame.paragraphs:
-        para.font.size = Pt(22 if item.subtitle else 20)
+        para.font.size = Pt(pt)
         for run in para.runs:
-            run.font.size = Pt(22 if item.subtitle else 20)
-    slide.notes_slide.notes_text_frame.text = item.notes or "\n".join(item.lines)
+            run.font.size = Pt(pt)
+    notes = item.notes or "\n".join([*item.lines, *item.optional])
+    slide.notes_slide.notes_text_frame.text = notes
+
+
+def lines_that_fit(item: TextSlide, width_in: float, height_in: float, pt: float) -> list[str]:
+    """``item.lines``, then as many ``item.optional`` lines as fit in the box.
+
+    When optional lines are left out, a last line says how many (``item.more``).
+    Wrapping is estimated generously (:func:`~.slidetext.wrapped_rows`), so the
+    text stays inside the box in PowerPoint and in LibreOffice.
+
+    Examples
+    --------
+    >>> item = TextSlide("T", ["first"], optional=tuple(["a long statement " * 6] * 20))
+    >>> shown = lines_that_fit(item, 12.5, 5.7, 20)
+    >>> len(shown) < 21, shown[-1]
+    (True, '… and 14 more in the notes.')
+    """
+    text_w = width_in - 2 * TEXT_INSET_IN - BULLET_IN
+    room = height_in - 2 * TEXT_INSET_IN
+
+    def height(lines: list[str]) -> float:
+        rows = sum(wrapped_rows(line, text_w, pt) for line in lines)
+        return rows * pt * LINE_EM / 72 + len(lines) * PARAGRAPH_GAP_IN
+
+    fixed, optional = list(item.lines), list(item.optional)
+    for k in range(len(optional), -1, -1):  # bounded: at most len(optional) + 1 tries
+        more = [item.more.format(n=len(optional) - k)] if k < len(optional) else []
+        shown = fixed + optional[:k] + more
+        if k == 0 or height(shown) <= room:
+            return shown
+    return fixed  # pragma: no cover - the loop always returns at k == 0
 
 
 def deck_bytes(

@@ -13,7 +13,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
     from matplotlib.text import Text
 
-__all__ = ["ELLIPSIS", "figure_title", "shorten", "title_texts", "wrap_lines"]
+__all__ = ["ELLIPSIS", "figure_title", "shorten", "title_texts", "wrap_lines", "wrapped_rows"]
 
 ELLIPSIS = "…"
 
@@ -34,6 +34,43 @@ def wrap_lines(text: str, width_in: float, fontsize: float, max_lines: int) -> s
         lines = lines[:max_lines]
         lines[-1] = lines[-1][: chars - 2].rstrip() + " " + ELLIPSIS
     return "\n".join(lines)
+
+
+def wrapped_rows(text: str, width_in: float, fontsize: float) -> int:
+    """How many lines ``text`` takes when its words are wrapped to ``width_in`` inches.
+
+    Words are measured in DejaVu Sans (matplotlib's own font, and what LibreOffice
+    falls back to), which is wider than Calibri or Carlito, so the count errs on the
+    side of more lines in PowerPoint and in LibreOffice.
+
+    Examples
+    --------
+    >>> wrapped_rows("a " * 100, 2.0, 18)
+    13
+    >>> wrapped_rows("", 2.0, 18)
+    1
+    """
+    from matplotlib import font_manager
+    from matplotlib.ft2font import FT2Font
+
+    font = FT2Font(font_manager.findfont("DejaVu Sans"))
+    font.set_size(fontsize, 72)  # 72 dpi: widths in points
+
+    def points(words: str) -> float:
+        font.set_text(words, 0.0)
+        return font.get_width_height()[0] / 64
+
+    limit, rows = width_in * 72, 0
+    for para in str(text).splitlines() or [""]:
+        line = ""
+        rows += 1
+        for word in para.split():
+            trial = f"{line} {word}" if line else word
+            if line and points(trial) > limit:
+                rows, line = rows + 1, word
+            else:
+                line = trial
+    return rows
 
 
 def shorten(text: str, chars: int) -> str:

@@ -208,7 +208,10 @@ def closing_slide(evidence: Any) -> TextSlide:
         )
     certainty = _certainty_lines(evidence)
     notes = "\n".join(lines + certainty)
-    lines += certainty[:3]
-    if len(certainty) > 3:
-        lines.append(f"… and {len(certainty) - 3} more certainty statements in the notes.")
-    return TextSlide(CLOSING_TITLE, lines, notes=notes)
+    return TextSlide(
+        CLOSING_TITLE,
+        lines,
+        notes=notes,
+        optional=tuple(certainty),
+        more="… and {n} more certainty statements in the notes.",
+    )
