@@ -12,18 +12,20 @@ table behind the chart keep every study.
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.patches import Polygon
-from matplotlib.ticker import FixedLocator, NullFormatter, NullLocator
+from matplotlib.ticker import FixedLocator, MaxNLocator, NullFormatter, NullLocator
 from matplotlib.transforms import ScaledTranslation, blended_transform_factory
 
 from .. import summaries
 from ..schema import vocab_of
 from ..style import GREY
 from ._base import axes_size_in, empty, fontsize, new_axes, wrap
+from ._slidefit import LINE_IN, MARGIN_IN, fit, on_slide, slide_chars, width_in
 
 __all__ = ["MEASURE_NAMES", "forest_plot"]
 
@@ -117,7 +119,10 @@ def forest_plot(
     max_rows : int
         Most study rows drawn (heaviest first, order kept); a row says how many
         more studies there are and their participants
-        (:func:`b12explore.summaries.rest_summary`).
+        (:func:`b12explore.summaries.rest_summary`). On axes at slide size and font
+        (:func:`b12explore.style.slide_context`) text stays at 18 pt: fewer rows are
+        drawn when not all fit the slide's height, labels wrap or end in "…", and
+        the x ticks are those whose labels stand apart.
     risk_of_bias : dict, optional
         ``study_id`` -> overall judgement; adds a traffic-light column.
     ax : Axes, optional
@@ -144,6 +149,11 @@ def forest_plot(
     kind = effects["kind"] if "kind" in effects else pd.Series("study", index=effects.index)
     studies = effects[(kind != "review").to_numpy()]
     reviews = effects[(kind == "review").to_numpy()]
+    slide = _SlideRows.of(ax, len(studies), len(reviews), max_rows, pooled is not None)
+    if slide is not None:  # at 18 pt only the rows that fit the slide's height are drawn
+        max_rows = slide.study_rows
+    unit = slide.unit if slide is not None else 1  # rows of a review's own result
+    more = slide.more if slide is not None else 1  # rows of "… and N more studies"
     hidden, rest = 0, None
     if len(studies) > max_rows:
         w = studies["weight"].astype(float).fillna(-1) if "weight" in studies else None
@@ -163,7 +173,7 @@ def forest_plot(
     pool = _pooled_natural(pooled, ratio)
     left, right = xlim if xlim is not None else _limits(est, lo, hi, pool, ratio)
     null = 1.0 if ratio else 0.0
-    ax.axvline(null, color="black", lw=1, zorder=1)
+    ax.axvline(null, color="black", lw=1, zorder=1, gid="null-line")
     ys, labels, right_text = [], [], []
     k = len(studies)
     y = np.arange(k, dtype=float)
@@ -191,11 +201,11 @@ def forest_plot(
         ]
     nxt = float(k)
     if hidden:
-        ys.append(nxt)
-        left = rest.studies if rest is not None else hidden
-        labels.append(f"… and {left:,} more {'study' if left == 1 else 'studies'}")
+        ys.append(nxt + (more - 1) / 2)
+        n_out = rest.studies if rest is not None else hidden
+        labels.append(f"… and {n_out:,} more {'study' if n_out == 1 else 'studies'}")
         right_text.append(_rest_participants(rest) + "in the pooled estimate and the CSV")
-        nxt += 1
+        nxt += more
     if pool is not None:
         yp = nxt + 0.5
         _diamond(ax, pool, yp, left, right)
@@ -210,7 +220,8 @@ def forest_plot(
         right_text.append(text)
         nxt += 2
     if len(reviews):
-        yr = nxt + (0.5 if k or pool is not None else 0.0) + np.arange(len(reviews))
+        yr = nxt + (0.5 if k or pool is not None else 0.0) + (unit - 1) / 2
+        yr = yr + unit * np.arange(len(reviews))
         r_est, r_lo, r_hi = est[k:], lo[k:], hi[k:]
         if k or pool is not None:
             ax.axhline(yr[0] - 0.75, color=GREY, lw=0.8, ls=":", gid="review-separator")
@@ -245,36 +256,239 @@ def forest_plot(
         _log_axis(ax, left, right)
     ax.set_xlim(left, right)
     ys = np.asarray(ys, float)
-    ax.set_ylim((ys.max() if len(ys) else 0) + 0.8, -2.2)
-    ax.set_yticks(ys, [wrap(lab, 34) for lab in labels])
-    ax.tick_params(axis="y", length=0)
-    twin = ax.twinx()
-    twin.set_ylim(ax.get_ylim())
-    twin.set_yticks(ys, right_text)
-    twin.tick_params(axis="y", length=0, pad=30 if risk_of_bias else 4)
-    twin.spines[["top", "right", "left"]].set_visible(False)
-    ax.spines[["top", "right", "left"]].set_visible(False)
-    _fit_text(ax, twin, len(ys) + 2.4)
     arms = _arms(effects)
-    _favours(ax, _lower_is_better(effects), arms)
-    ax.set_xlabel(axis_label(measure, arms) + (" — log scale" if ratio else ""))
+    xlabel = axis_label(measure, arms) + (" — log scale" if ratio else "")
     outcome = effects["outcome"].iloc[0] if "outcome" in effects else None
     name = MEASURE_NAMES.get(measure, (measure,))[0].lower()
     title = vocab_of(effects).label("outcome", outcome)
     ax.set_title(f"{title}: {name}" if outcome is not None else name, loc="left")
-    twin.text(
-        1.01,
-        -1.6,
-        ("RoB   " if risk_of_bias else "") + "Estimate [95% CI]  Weight",
-        transform=twin.get_yaxis_transform(),
-        ha="left",
-        va="center",
-        fontweight="bold",
-        gid="column-header",
-    )
+    ax.spines[["top", "right", "left"]].set_visible(False)
+    ax.tick_params(axis="y", length=0)
+    header = ("RoB   " if risk_of_bias else "") + "Estimate [95% CI]  Weight"
+    if slide is not None:
+        bands = [1.0] * k + ([more] if hidden else []) + ([2.0] if pool is not None else [])
+        bands += [unit] * len(reviews)
+        slide.draw(
+            ax,
+            ys,
+            bands,
+            labels,
+            right_text,
+            header,
+            xlabel,
+            ratio,
+            _lower_is_better(effects),
+            arms,
+            pad=30 if risk_of_bias else 6,
+        )
+    else:
+        ax.set_ylim((ys.max() if len(ys) else 0) + 0.8, -2.2)
+        ax.set_yticks(ys, [wrap(lab, 34) for lab in labels])
+        twin = ax.twinx()
+        twin.set_ylim(ax.get_ylim())
+        twin.set_yticks(ys, right_text)
+        twin.tick_params(axis="y", length=0, pad=30 if risk_of_bias else 4)
+        twin.spines[["top", "right", "left"]].set_visible(False)
+        _fit_text(ax, twin, len(ys) + 2.4)
+        _favours(ax, _lower_is_better(effects), arms)
+        ax.set_xlabel(xlabel)
+        twin.text(
+            1.01,
+            -1.6,
+            header,
+            transform=twin.get_yaxis_transform(),
+            ha="left",
+            va="center",
+            fontweight="bold",
+            gid="column-header",
+        )
     if risk_of_bias:
         _rob_column(ax, shown, ys, risk_of_bias)
     return ax
+
+
+class _SlideRows:
+    """The rows of a forest plot drawn at 18 pt on a slide, and how they are drawn.
+
+    Rows never shrink below 18 pt: the plot draws the heaviest studies that fit the
+    slide's height (the row "… and N more studies" names the others), labels wrap or
+    end in a visible "…", and the plot keeps a width where its "favours" labels and
+    x tick labels stand apart.
+    """
+
+    #: Height of one row (a line of 18 pt text and a gap), inches.
+    PITCH = 0.34
+    #: Above the rows: the "favours" labels (two lines) and the column header.
+    HEADER_IN = 1.1
+    #: Slide height taken by the title, x tick labels, a two-line x label, a caption
+    #: of up to three lines and the safe margins (inches).
+    FRAME_IN = 2.9
+
+    def __init__(self, study_rows: int, unit: float, more: float, height: float):
+        self.study_rows = study_rows
+        self.unit = unit
+        self.more = more
+        self.height = height
+
+    @classmethod
+    def of(cls, ax, n_studies: int, n_reviews: int, max_rows: int, pooled: bool):
+        if not on_slide(ax):
+            return None
+        height = ax.figure.get_size_inches()[1] - cls.FRAME_IN - cls.HEADER_IN
+        unit = 2.0  # a review's own result takes two lines
+        more = 2.5  # "… and N more studies": three lines on the right
+        fixed = (2 if pooled else 0) + (unit * n_reviews + 0.5 if n_reviews else 0) + 0.5
+        rows = min(n_studies, max_rows)
+        while rows > 1:
+            if (rows + (more if rows < n_studies else 0) + fixed) * cls.PITCH <= height:
+                break
+            rows -= 1
+        return cls(max(rows, min(n_studies, 1)), unit, more, height)
+
+    def draw(self, ax, ys, bands, labels, right_text, header, xlabel, ratio, lib, arms, pad):
+        fig_w = ax.figure.get_size_inches()[0]
+        safe_w = fig_w - 2 * MARGIN_IN
+        bottom = (ys.max() + bands[-1] / 2 if len(ys) else 0.5) + 0.3
+        units = bottom + 0.5
+        pitch = max(min(self.height / units, 0.9), 0.3)  # inches per row
+        lines = [max(1, int((b * pitch + 0.02) // LINE_IN)) for b in bands]
+        chars = slide_chars(ax)
+        left_w = 0.27 * safe_w
+        rows = [
+            fit(
+                lab.replace("k = ", "k\u00a0=\u00a0"),
+                left_w,
+                min(n, 2),
+                chars=chars,
+                tail=_tail(lab),
+            )
+            for lab, n in zip(map(str, labels), lines, strict=True)
+        ]
+        ax.set_yticks(ys, rows)
+        left_used = max((width_in(r) for r in rows), default=0.0)
+        # the right column: a study's estimate is never cut; longer notes wrap to its width
+        study = [t for t, b in zip(right_text, bands, strict=True) if b == 1.0]
+        right_w = max([0.3 * safe_w, *(width_in(t) for t in study)])
+        right = [
+            t if b == 1.0 else _right_lines(t, right_w, n)
+            for t, b, n in zip(right_text, bands, lines, strict=True)
+        ]
+        right_used = max([width_in(header, weight="bold"), *(width_in(t) for t in right)])
+        shift = ScaledTranslation(pad / 72, 0, ax.figure.dpi_scale_trans)
+        at_right = ax.get_yaxis_transform() + shift
+        for y, text in zip(ys, right, strict=True):
+            ax.text(1.0, y, text, transform=at_right, ha="left", va="center", gid="estimate")
+        plot_w = max(safe_w - left_used - right_used - pad / 72 - 0.4, 1.0)
+        # above the rows: "favours" labels just over the first row, the header above them
+        top = -0.5 - self.HEADER_IN / pitch
+        labels_ = summaries.favours_labels(lib, arms)
+        kw = {"va": "center", "transform": ax.get_yaxis_transform(), "color": "0.2"}
+        if labels_ is None:
+            note = "No 'favours' labels: which direction is better is not coded for this outcome"
+            note = fit(note, plot_w + right_used, 2)
+            kw.update(color="0.35", ha="left", gid="favours-note")
+            fav = [(0.0, note, kw)]
+        else:
+            # each side of the null line, free to run over the label columns beside it
+            frac = _null_fraction(ax, ratio)
+            gap = 6 / 72
+            room = (left_used + frac * plot_w - gap, (1 - frac) * plot_w + right_used - gap)
+            texts = [fit(t, w, 2, weight="bold") for t, w in zip(labels_, room, strict=True)]
+            fav = []
+            for text, ha, gid, dx in (
+                (texts[0], "right", "favours-left", -gap),
+                (texts[1], "left", "favours-right", gap),
+            ):
+                shifted = kw["transform"] + ScaledTranslation(dx, 0, ax.figure.dpi_scale_trans)
+                style = {**kw, "ha": ha, "gid": gid, "fontweight": "bold", "transform": shifted}
+                fav.append((frac, text, style))
+        n_lines = max(t.count("\n") + 1 for _, t, _ in fav)
+        fav_y = -0.5 - (0.1 + n_lines * LINE_IN / 2) / pitch
+        for x, text, style in fav:
+            ax.text(x, fav_y, text, **style)
+        head_y = -0.5 - (0.1 + n_lines * LINE_IN + 0.08 + LINE_IN / 2) / pitch
+        ax.text(
+            1.0,
+            head_y,
+            header,
+            transform=ax.get_yaxis_transform()
+            + ScaledTranslation(min(pad, 6) / 72, 0, ax.figure.dpi_scale_trans),
+            ha="left",
+            va="center",
+            fontweight="bold",
+            gid="column-header",
+        )
+        ax.set_ylim(bottom, max(head_y - (LINE_IN / 2 + 0.05) / pitch, top))
+        low, high = ax.get_ylim()
+        for line in ax.lines:  # the line of no effect runs through the rows only
+            if line.get_gid() == "null-line":
+                line.set_ydata([0.0, (low + 0.5) / (low - high)])
+        room = 2 * min(left_used + 0.15 + plot_w / 2, plot_w / 2 + right_used + 0.3)
+        room = min(room, safe_w) - 0.1
+        parts = xlabel.split(" — ")
+        if width_in(xlabel) > room and all(width_in(p) <= room for p in parts):
+            ax.set_xlabel("\n— ".join(parts))
+        else:
+            ax.set_xlabel(fit(xlabel, room, 2))
+        _thin_x(ax, plot_w, ratio)
+
+
+def _tail(label: str) -> int:
+    """Words at the end of a study label kept when it is cut: its year (and "(3)")."""
+    words = label.split()
+    year = r"(1[89]|20)\d\d[a-z]?"
+    if (
+        len(words) > 2
+        and re.fullmatch(year, words[-2])
+        and re.fullmatch(r"\(\w{1,4}\)", words[-1])
+    ):
+        return 2
+    return 1 if len(words) > 1 and re.fullmatch(year, words[-1]) else 0
+
+
+def _right_lines(text: str, width: float, lines: int) -> str:
+    """A note of the right column: broken after "; " or a double space when that fits."""
+    parts = text.replace("; ", ";\n").replace("  ", "\n").split("\n")
+    if len(parts) <= lines and all(width_in(p) <= width for p in parts):
+        return "\n".join(parts)
+    return fit(text, width, lines)
+
+
+def _null_fraction(ax: Axes, ratio: bool) -> float:
+    """Where the line of no effect is across the axis (0 left, 1 right)."""
+    a, b = ax.get_xlim()
+    if ratio:
+        a, b = math.log(a), math.log(b)
+    return min(max(-a / (b - a), 0.0), 1.0) if b != a else 0.5
+
+
+def _thin_x(ax: Axes, plot_w: float, ratio: bool) -> None:
+    """x ticks whose labels stand apart on an axis ``plot_w`` inches wide (18 pt)."""
+    if not ratio:
+        ax.xaxis.set_major_locator(
+            MaxNLocator(nbins=max(2, int(plot_w / 0.6)), steps=[1, 2, 5, 10])
+        )
+        return
+    left, right = (math.log(v) for v in ax.get_xlim())
+    ticks = list(ax.xaxis.get_major_locator().tick_values(*ax.get_xlim()))
+
+    def at(v: float) -> float:
+        return (math.log(v) - left) / (right - left) * plot_w
+
+    def half(v: float) -> float:
+        return width_in(f"{v:g}") / 2 + 0.1
+
+    keep = [1.0] if 1.0 in ticks else ticks[:1]
+    for side in (
+        sorted(t for t in ticks if t > keep[0]),
+        sorted((t for t in ticks if t < keep[0]), reverse=True),
+    ):
+        last = keep[0]
+        for t in side:
+            if abs(at(t) - at(last)) >= half(t) + half(last):
+                keep.append(t)
+                last = t
+    ax.xaxis.set_major_locator(FixedLocator(sorted(keep)))
 
 
 def _fit_text(ax: Axes, twin: Axes, rows: float) -> None:

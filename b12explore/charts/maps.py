@@ -18,6 +18,8 @@ from ..style import (
     tint,
 )
 from ._base import empty, more_note, new_axes, patches
+from ._slidefit import LINE_IN, MARGIN_IN, fit, on_slide, slide_chars, width_in
+from .forest import _tail
 
 __all__ = ["evidence_map", "risk_of_bias_chart"]
 
@@ -75,6 +77,7 @@ def evidence_map(
         cats = [str(c) for c in results["outcome"].cat.categories]
         outcomes = [o for o in cats if o in outcomes] + [o for o in outcomes if o not in cats]
     no_result = summaries.NO_RESULT
+    cell = _map_cell(ax, vocab, routes, outcomes) if on_slide(ax) else None
     for row in table.itertuples():
         i, j = outcomes.index(row.outcome), routes.index(row.route)
         empty_cell = row.finding == no_result
@@ -98,6 +101,7 @@ def evidence_map(
                     0.92,
                     fill=False,
                     edgecolor=GREY,
+                    hatch="///",  # drawn in the frame's grey (the cell's own edge is white)
                     linewidth=1,
                     zorder=2,
                 )
@@ -109,6 +113,25 @@ def evidence_map(
             text += f"\n({row.no_result} without result)"
         elif empty_cell:
             text += "\nno result extracted"
+        if cell is not None and not _fits(text, *cell):
+            # one line on a slide: hatching (its legend entry) says what had no result
+            text = _short_cell(k, size, *cell)
+            if row.no_result and not empty_cell:
+                share = min(row.no_result / max(k, 1), 1.0)
+                ax.add_patch(
+                    Rectangle(
+                        (j + 1 - 0.96 * share, i + 0.04),
+                        0.96 * share - 0.04,
+                        0.92,
+                        facecolor="none",
+                        edgecolor=GREY,
+                        hatch="///",
+                        linewidth=1,
+                        zorder=2,
+                        gid=f"no-result-{row.route}-{row.outcome}",
+                    )
+                )
+                empty_cell = True  # the text gets a white backing over the hatching
         ax.text(
             j + 0.5,
             i + 0.5,
@@ -123,7 +146,10 @@ def evidence_map(
     ax.set_xlim(0, len(routes))
     ax.set_ylim(len(outcomes), 0)
     ax.set_xticks(np.arange(len(routes)) + 0.5, vocab.labels_for("route", routes))
-    ax.set_yticks(np.arange(len(outcomes)) + 0.5, vocab.labels_for("outcome", outcomes))
+    ylabels = vocab.labels_for("outcome", outcomes)
+    if cell is not None:
+        ylabels = [fit(lab, 0.3 * cell[2], chars=slide_chars(ax)) for lab in ylabels]
+    ax.set_yticks(np.arange(len(outcomes)) + 0.5, ylabels)
     ax.xaxis.set_ticks_position("top")  # the routes head their columns
     ax.tick_params(length=0)
     for spine in ax.spines.values():
@@ -154,6 +180,34 @@ def evidence_map(
         frameon=False,
     )
     return ax
+
+
+def _map_cell(ax: Axes, vocab, routes: list, outcomes: list) -> tuple[float, float, float]:
+    """Width and height of a matrix cell on a slide, and the safe width (inches).
+
+    Estimated before the layout: the outcome labels on the left, the route headers, the
+    title and the legend above and below, a caption of up to three lines.
+    """
+    fig_w, fig_h = ax.figure.get_size_inches()
+    safe_w = fig_w - 2 * MARGIN_IN
+    labels = vocab.labels_for("outcome", outcomes)
+    label_w = min(max((width_in(lab) for lab in labels), default=1.0), 0.3 * safe_w)
+    cell_w = (safe_w - label_w - 0.2) / max(len(routes), 1)
+    cell_h = (fig_h - 3.6) / max(len(outcomes), 1)
+    return cell_w, cell_h, safe_w
+
+
+def _fits(text: str, cell_w: float, cell_h: float, _safe_w: float = 0.0) -> bool:
+    return width_in(text) <= cell_w - 0.08 and (text.count("\n") + 1) * LINE_IN <= cell_h - 0.06
+
+
+def _short_cell(k: int, size: str, cell_w: float, cell_h: float, safe_w: float) -> str:
+    """The studies and participants of a cell in one line, as short as needed."""
+    word = "study" if k == 1 else "studies"
+    for text in (f"{k} {word}, n = {size}", f"{k} {word}, n={size}", f"k={k}, n={size}"):
+        if _fits(text, cell_w, cell_h):
+            return text
+    return fit(f"{k} {word}, n = {size}", cell_w - 0.12)
 
 
 def risk_of_bias_chart(
@@ -190,7 +244,9 @@ def risk_of_bias_chart(
         return empty(ax, title)
     n = pd.Series(summaries.participants(studies).to_numpy(), index=studies["study_id"])
     table, rest = summaries.largest_studies(table.assign(n=table["study_id"].map(n)), max_studies)
-    more_note(ax, rest.studies, "studies")
+    slide = on_slide(ax)
+    if not slide:
+        more_note(ax, rest.studies, "studies")
     columns = [
         ("blinding_judgement", "Blinding\n(as reported)"),
         ("risk_of_bias", "Overall\n(our judgement)"),
@@ -218,19 +274,29 @@ def risk_of_bias_chart(
                 fontweight="bold",
                 zorder=4,
             )
-    ax.set_xticks(range(len(columns)), [c[1] for c in columns])
+    heads = [c[1] for c in columns]
+    designs = vocab.labels_for("design", table["design"])
+    rows = [f"{lab} ({d})" for lab, d in zip(table["label"], designs, strict=True)]
+    ys = list(y)
+    if slide:
+        # on a slide the studies left out are a row of their own (a note under the axes
+        # would meet the lights: the column headers are on top)
+        chars, safe_w = slide_chars(ax), ax.figure.get_size_inches()[0] - 2 * MARGIN_IN
+        rows = [
+            _rob_label(str(lab), d, 0.3 * safe_w - 0.1, chars)
+            for lab, d in zip(table["label"], designs, strict=True)
+        ]
+        if rest.studies > 0:
+            rows.append(f"+ {rest.studies:,} more studies")
+            ys.append(len(table))
+        legend_w = 2.8  # the widest entry, "!  Some concerns", and its patch
+        spacing = (safe_w - max(width_in(r) for r in rows) - legend_w - 0.4) / len(columns)
+        heads = [fit(h.replace("\n", " "), max(spacing - 0.2, 1.0), 3) for h in heads]
+    ax.set_xticks(range(len(columns)), heads)
     ax.xaxis.tick_top()
-    ax.set_yticks(
-        y,
-        [
-            f"{lab} ({d})"
-            for lab, d in zip(
-                table["label"], vocab.labels_for("design", table["design"]), strict=True
-            )
-        ],
-    )
+    ax.set_yticks(ys, rows)
     ax.set_xlim(-0.6, len(columns) - 0.4)
-    ax.set_ylim(len(table) - 0.5, -0.6)
+    ax.set_ylim(max(ys) + 0.5, -0.6)
     ax.tick_params(length=0)
     for spine in ax.spines.values():
         spine.set_visible(False)
@@ -255,6 +321,23 @@ def risk_of_bias_chart(
         frameon=False,
     )
     return ax
+
+
+def _rob_label(label: str, design: str, width: float, chars: int) -> str:
+    """A study's row label on a slide: cut, it keeps its year (and design when it fits).
+
+    "Maksimov 2020 (Observat…", else "Calderon-Osp… 1990 (RCT)", else
+    "Calderon-Osp… 1990 (3) …" (the design cut away).
+    """
+    full = f"{label} ({design})"
+    plain = fit(full, width, chars=chars)
+    year = _tail(label)
+    if not year or plain == full or label.split()[-year] in plain:
+        return plain  # cut at the end, the year still shown
+    out = fit(full, width, chars=chars, tail=year + len(f"({design})".split()))
+    if out.endswith(f"({design})"):
+        return out
+    return fit(f"{label} …", width, chars=chars, tail=year + 1)
 
 
 def _judgement(vocab, code: str) -> str:

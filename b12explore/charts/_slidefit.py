@@ -1,0 +1,156 @@
+"""Chart text fitted for a slide at its real size: measured wrapping, a visible ``…``.
+
+A chart drawn at slide size under :func:`b12explore.style.slide_context` keeps all its
+text at :data:`~b12explore.style.MIN_SLIDE_PT` or more, so a label that does not fit
+is wrapped or shortened with a visible ellipsis here, never shrunk or clipped. Widths
+are measured with the font itself (``matplotlib.textpath``), not guessed per character.
+"""
+
+from __future__ import annotations
+
+import re
+
+from matplotlib.axes import Axes
+from matplotlib.font_manager import FontProperties
+from matplotlib.textpath import text_to_path
+
+from ..style import MIN_SLIDE_PT
+from ._base import fontsize
+
+__all__ = ["ELLIPSIS", "LINE_IN", "fit", "on_slide", "slide_chars", "title", "width_in"]
+
+ELLIPSIS = "…"
+#: Height of one line of slide text (18 pt at matplotlib's 1.2 line spacing), inches.
+LINE_IN = MIN_SLIDE_PT * 1.2 / 72
+#: The slide's safe margin (as the export's layout keeps it), inches.
+MARGIN_IN = 0.4
+
+
+def on_slide(ax: Axes | None) -> bool:
+    """True for an axes drawn at slide font size (text may not shrink below 18 pt)."""
+    return ax is not None and fontsize(ax) >= MIN_SLIDE_PT
+
+
+def slide_chars(ax: Axes, share: float = 0.3) -> int:
+    """Characters per line the slide layout keeps in a y tick label (it cuts longer ones)."""
+    width = ax.figure.get_size_inches()[0] - 2 * MARGIN_IN
+    return max(6, int(share * width * 72 / (0.6 * MIN_SLIDE_PT)) - 1)
+
+
+def width_in(text: str, size: float = MIN_SLIDE_PT, weight: str = "normal") -> float:
+    """Width in inches of the widest line of ``text``.
+
+    Examples
+    --------
+    >>> round(width_in("1.56 [1.20, 2.05]"), 1)
+    2.1
+    """
+    prop = FontProperties(family="DejaVu Sans", size=size, weight=weight)
+    widths = [
+        text_to_path.get_text_width_height_descent(line, prop, ismath=False)[0]
+        for line in str(text).split("\n")
+    ]
+    return max(widths, default=0.0) / 72
+
+
+def _cut(word: str, width: float, size: float, weight: str, chars: int) -> str:
+    """``word`` cut so that it and a trailing ``…`` fit."""
+    out = word
+    while out and (width_in(out + ELLIPSIS, size, weight) > width or len(out) + 1 > chars):
+        out = out[:-1]
+    return out.rstrip() + ELLIPSIS
+
+
+def _wrap(words: list[str], width: float, size: float, weight: str, chars: int) -> list[str]:
+    """Lines of ``words`` at most ``width`` wide; breaks after a hyphen too (no-break
+    spaces hold); a piece wider than a line is cut with ``…``."""
+
+    def ok(s: str) -> bool:
+        return len(s) <= chars and width_in(s, size, weight) <= width
+
+    pieces = [(p, i == 0) for w in words for i, p in enumerate(re.findall(r"[^-]+-|[^-]+$|-", w))]
+    out: list[str] = []
+    cur = ""
+    for word, spaced in pieces:
+        trial = (f"{cur} {word}" if spaced else cur + word) if cur else word
+        if ok(trial):
+            cur = trial
+            continue
+        if cur:
+            out.append(cur)
+        cur = word if ok(word) else _cut(word, width, size, weight, chars)
+    if cur:
+        out.append(cur)
+    return out
+
+
+def fit(
+    text: str,
+    width: float,
+    lines: int = 1,
+    *,
+    size: float = MIN_SLIDE_PT,
+    weight: str = "normal",
+    chars: int = 10_000,
+    tail: int = 0,
+) -> str:
+    """``text`` wrapped to ``width`` inches in at most ``lines`` lines, else ending in ``…``.
+
+    ``chars`` also caps the characters of a line. ``tail``: when the text is cut, its
+    last ``tail`` words are kept after the ``…`` (a study's year tells rows apart).
+
+    Examples
+    --------
+    >>> fit("Calderon-Ospina-Hernandez and the Multicentre Collaboration", 2.5, 2)
+    'Calderon-Ospina-\\nHernandez and th…'
+    >>> fit("DOLOR 2009", 2.5)
+    'DOLOR 2009'
+    >>> fit("Calderon-Ospina-Hernandez and the Multicentre Collaboration 1990 (3)", 3, tail=2)
+    'Calderon-Os… 1990 (3)'
+    """
+    lines = max(1, int(lines))
+    words = [w for w in str(text).replace("\n", " ").split(" ") if w]
+    out = _wrap(words, width, size, weight, chars)
+    if len(out) <= lines:
+        return "\n".join(out)
+    end = " " + " ".join(words[-tail:]) if tail and len(words) > tail else ""
+    if end:
+        head = _wrap(words[:-tail], width, size, weight, chars)
+        room = width - width_in(end, size, weight)
+        if room > 0.4 * width and len(head) >= lines:
+            last = _rest(" ".join(words[:-tail]), head[: lines - 1])
+            last = _cut(last, room, size, weight, chars - len(end))
+            return "\n".join([*head[: lines - 1], last + end])
+    last = _cut(_rest(" ".join(words), out[: lines - 1]), width, size, weight, chars)
+    return "\n".join([*out[: lines - 1], last])
+
+
+def _rest(text: str, lines: list[str]) -> str:
+    """What of ``text`` follows its first ``lines`` (broken at spaces or after hyphens)."""
+    pos = 0
+    for line in lines:
+        at = text.find(line, pos)
+        if at < 0:  # a line that was itself cut: fall back to the words after it
+            return " ".join(text.split(" ")[len(" ".join(lines).split(" ")) :])
+        pos = at + len(line)
+    return text[pos:].strip()
+
+
+def title(ax: Axes, text: str) -> None:
+    """The chart's title, left-aligned: over the axes, or on a slide over the whole slide.
+
+    On a slide the title of a chart alone on its figure starts at the safe margin, not
+    at the axes (whose labels may push it past the slide's right edge).
+    """
+    from matplotlib import rcParams
+
+    fig = ax.figure
+    if on_slide(ax) and fig.axes == [ax] and not fig.get_suptitle():
+        fig.suptitle(
+            text,
+            x=MARGIN_IN / fig.get_size_inches()[0],
+            ha="left",
+            fontsize=rcParams["axes.titlesize"],
+        )
+    else:
+        ax.set_title(text, loc="left")
