@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 
 from ._common import _codes
@@ -37,8 +38,17 @@ COMPARISON_ARMS: dict[str, tuple[str, str]] = {
 _NSAID = re.compile(r"nsaid|diclofenac|ibuprofen|naproxen|etoricoxib|meloxicam", re.I)
 
 
-def _text(col: pd.Series) -> pd.Series:
-    return col.astype(object).where(col.notna(), "").astype(str)
+def _distinct_text(studies: pd.DataFrame, name: str) -> tuple[np.ndarray, pd.Series]:
+    """Codes of a free-text column and the text of its distinct values ("" for missing).
+
+    Free text repeats ("none", "placebo injection"): string tests run on the distinct
+    values only and are spread back with ``values[codes]`` (code -1, missing, picks
+    the trailing "").
+    """
+    if name not in studies:
+        return np.full(len(studies), -1), pd.Series([""], dtype=object)
+    codes, uniques = pd.factorize(studies[name].astype(object))
+    return codes, pd.Series([*map(str, uniques), ""], dtype=object)
 
 
 def study_comparisons(studies: pd.DataFrame) -> pd.DataFrame:
@@ -53,19 +63,21 @@ def study_comparisons(studies: pd.DataFrame) -> pd.DataFrame:
     ['b12_vs_placebo', 'several']
     """
     design = _codes(studies["design"])
-    blank = pd.Series("", index=studies.index)
-    co = _text(studies["co_interventions"]) if "co_interventions" in studies else blank
-    comparator = _text(studies["comparator"]) if "comparator" in studies else blank
+    co_codes, co = _distinct_text(studies, "co_interventions")
+    comparator_codes, comparator = _distinct_text(studies, "comparator")
     other_b = (
-        studies["other_b_vitamins"].astype("boolean").fillna(False).astype(bool)
+        studies["other_b_vitamins"].astype("boolean").fillna(False).to_numpy(dtype=bool)
         if "other_b_vitamins" in studies
-        else pd.Series(False, index=studies.index)
+        else np.zeros(len(studies), dtype=bool)
     )
-    co_named = (co.str.strip() != "") & (co.str.strip().str.lower() != "none")
+    stripped = co.str.strip()
+    co_named = ((stripped != "") & (stripped.str.lower() != "none")).to_numpy()[co_codes]
+    nsaid = co.str.contains(_NSAID).to_numpy(dtype=bool)[co_codes]
+    placebo = comparator.str.contains("placebo", case=False).to_numpy(dtype=bool)
     inferred = pd.Series(None, index=studies.index, dtype=object)
-    inferred[comparator.str.contains("placebo", case=False)] = "b12_vs_placebo"
+    inferred[placebo[comparator_codes]] = "b12_vs_placebo"
     inferred[co_named] = "b12_cotreatment_vs_cotreatment"
-    inferred[co_named & other_b & co.str.contains(_NSAID)] = "bvit_nsaid_vs_nsaid"
+    inferred[co_named & other_b & nsaid] = "bvit_nsaid_vs_nsaid"
     systematic = design.isin(["systematic_review", "meta_analysis"]).to_numpy()
     inferred[systematic & inferred.isna().to_numpy()] = "several"
     inferred[systematic & (inferred == "b12_cotreatment_vs_cotreatment").to_numpy()] = "several"

@@ -61,16 +61,15 @@ def _predominant_by(frame: pd.DataFrame, keys: list, col: str, groups: pd.DataFr
 
 def _study_outcomes(studies: pd.DataFrame, results: pd.DataFrame | None) -> pd.DataFrame:
     """One row per (study, outcome) from ``studies.outcomes`` and the results table."""
-    listed = pd.DataFrame(
-        {
-            "study_id": studies["study_id"].to_numpy(),
-            "outcome": studies["outcomes"].astype(object).where(studies["outcomes"].notna(), ""),
-        }
-    )
-    listed["outcome"] = listed["outcome"].str.split(";")
-    listed = listed.explode("outcome")
-    listed["outcome"] = listed["outcome"].str.strip()
-    parts = [listed[listed["outcome"].notna() & (listed["outcome"] != "")]]
+    # the lists repeat ("vas; odi"): split the distinct ones, then join them back by code
+    codes, uniques = pd.factorize(studies["outcomes"].astype(object))
+    lists = pd.Series([str(u).split(";") for u in uniques], dtype=object)
+    split = pd.DataFrame({"code": range(len(uniques)), "outcome": lists}).explode("outcome")
+    split["outcome"] = split["outcome"].astype(object).str.strip()
+    split = split[split["outcome"].notna() & (split["outcome"] != "")]
+    by_study = pd.DataFrame({"study_id": studies["study_id"].to_numpy(), "code": codes})
+    listed = by_study.merge(split, on="code", how="inner")  # keeps the studies' order
+    parts = [listed[["study_id", "outcome"]]]
     if results is not None and len(results):
         res = _in_studies(results, studies)
         parts.append(
