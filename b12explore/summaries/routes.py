@@ -32,12 +32,14 @@ def route_form_counts(studies: pd.DataFrame) -> pd.DataFrame:
             "n": participants(prim).to_numpy(),
         }
     )
-    rows = []
-    for route in _order(frame["route"], prim["route"]):
-        for form in _order(frame["b12_form"], prim["b12_form"]):
-            part = frame[(frame["route"] == route) & (frame["b12_form"] == form)]
-            if len(part):
-                rows.append([route, form, len(part), total(part["n"])])
+    groups = frame.groupby(["route", "b12_form"], sort=False)["n"]  # missing codes drop out
+    found = {key: (len(part), total(part)) for key, part in groups}
+    rows = [
+        [route, form, *found[(route, form)]]
+        for route in _order(frame["route"], prim["route"])
+        for form in _order(frame["b12_form"], prim["b12_form"])
+        if (route, form) in found
+    ]
     return pd.DataFrame(rows, columns=["route", "b12_form", "studies", "participants"])
 
 
