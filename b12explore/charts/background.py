@@ -35,12 +35,16 @@ _MEASURES = {
     "mcg_per_serving": (
         "B12 per serving (µg, symmetric log scale)",
         "µg",
-        "B12 per serving (µg, symmetric log)",
+        ("B12 per serving (µg, symmetric log)",),
     ),
     "percent_dv": (
         "% of the Daily Value (2.4 µg) per serving (dashed: 100%), symmetric log scale",
         "% DV",
-        "% Daily Value per serving (symmetric log)",
+        (
+            "% Daily Value (2.4 µg) per serving (dashed: 100%), symmetric log",
+            "% Daily Value per serving (dashed: 100%), symmetric log",
+            "% Daily Value per serving (symmetric log)",
+        ),
     ),
 }
 
@@ -134,7 +138,7 @@ def _line_in(size: float) -> float:
 def _room(ax: Axes) -> tuple[float, float]:
     """Width and height in inches this chart may fill: the slide's safe area, less a
     title line and a three-line caption (estimated before any layout)."""
-    return axes_size_in(ax, margins=(1.4, 2.5))
+    return axes_size_in(ax, margins=(1.4, 2.2))
 
 
 def _title_size(ax: Axes) -> float:
@@ -218,9 +222,8 @@ def food_sources_chart(
     # one line each where the slide allows (a 4:3 slide has no height to spare for the
     # 17 foods at 18 pt): the axis label then drops its aside, the title its source,
     # which the caption names
-    label = _MEASURES[measure][0]
-    if text_width_in(label, fontsize(ax)) > room:
-        label = _MEASURES[measure][2]
+    labels = [_MEASURES[measure][0], *_MEASURES[measure][2]]
+    label = next((t for t in labels if text_width_in(t, fontsize(ax)) <= room), labels[-1])
     ax.set_xlabel(fit_text(label, room, fontsize(ax), 2))
     if text_width_in(title, _title_size(ax)) > room:
         title = title.removesuffix(" (NIH ODS)")
@@ -236,8 +239,10 @@ def food_sources_chart(
 def risk_groups_chart(evidence, *, ax: Axes | None = None) -> Axes:
     """Groups at risk of low B12, each with what puts it at risk.
 
-    One row per group: the group's name on the left, the reason (wrapped) on the right,
-    and the number of sources cited in the margin.
+    One row per group: the group's name and, under it, the number of sources cited on
+    the left, the reason (wrapped) on the right. Texts are measured: each row is as tall
+    as its text, and when the slide is too short for every reason in full, the longest
+    lose lines and end in a visible "…" (the table and the CSV keep them whole).
 
     Parameters
     ----------
@@ -314,9 +319,9 @@ def risk_groups_chart(evidence, *, ax: Axes | None = None) -> Axes:
         )
         ax.text(
             0.1,
-            top + block,
+            top + block - line,
             src,
-            va="bottom",
+            va="top",
             ha="left",
             fontsize=size,
             color="0.35",
@@ -333,7 +338,9 @@ def mechanisms_chart(evidence, *, ax: Axes | None = None) -> Axes:
 
     Rows are mechanisms, columns the kinds of evidence (human trial, human
     observational, animal, review); a filled marker shows the strongest kind recorded
-    for the mechanism, labelled with the number of linked studies in the tables.
+    for the mechanism, with the number of linked studies in the tables written in it.
+    Column headers wrap between words only; a mechanism's name takes one line (two
+    where the slide has room) and ends in a visible "…" when cut (the CSV has it whole).
 
     Parameters
     ----------
@@ -568,7 +575,8 @@ def prisma_chart(evidence, *, ax: Axes | None = None) -> Axes:
         box(x, w, stage, "#E3F4EC" if stage == "included_new" else "#FFF6E0")
     top = low - max(half[s_] for s_, _, _ in bottom) - 0.02
     ax.annotate("", xy=(stem, top), xytext=(stem, fork), arrowprops=arrow)
-    ax.annotate("", xy=(7.7, top), xytext=(stem, fork), arrowprops=arrow)
+    # to the near end of the box: the arrow passes under "Excluded after reading"
+    ax.annotate("", xy=(6.2, top), xytext=(stem, fork), arrowprops=arrow)
     # stem below "Records read"
     ax.plot([stem, stem], [y["read"] + half["read"] + 0.02, fork], color="0.4", linewidth=1)
     _hide_axes(ax)

@@ -8,6 +8,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
+from matplotlib.transforms import ScaledTranslation
 
 from .. import summaries
 from ..schema import vocab_of
@@ -139,7 +140,11 @@ def evidence_overview(evidence, *, size: str = "16:9") -> Figure:
     """One slide with the key panels: the largest studies and the studies by year.
 
     Two full-width panels, so that both stay legible at 18 pt on a 4:3 slide; the
-    direction of effect has its own slide.
+    direction of effect has its own slide. The bars of the top panel carry their
+    numbers (no x axis) and its route key sits under them. On a 4:3 slide the top
+    panel names two studies (the hatched bar counts the rest) and the timeline counts
+    studies per year in one colour: there is no room for its design key, and the
+    timeline slide breaks the years down by design.
 
     Parameters
     ----------
@@ -199,6 +204,14 @@ def _bars_labelled_directly(ax, size: str) -> None:
     fw = SIZES[size][0]
     font = fontsize(ax)
     ticks = [t.get_text() for t in ax.get_yticklabels()]
+    # "and 28 more studies" would be cut to "and 28 more studi…" on a 4:3 slide (names
+    # longer than a third of its width are shortened): "+ 28 more studies" fits
+    short = [
+        "+ " + t[4:] if t.startswith("and ") and t.endswith(" more studies") else t for t in ticks
+    ]
+    if fw < 12 and short != ticks:
+        ax.set_yticks(ax.get_yticks(), short)
+        ticks = short
     names = min(max((text_width_in(t, font) for t in ticks), default=0.0), 0.3 * (fw - 0.8))
     width = max(2.0, fw - 0.86 - names - 0.3)  # the bars' axes, estimated before layout
     lo, hi = ax.get_xlim()
@@ -233,8 +246,9 @@ def _one_colour(ax) -> None:
     if legend is None:
         return
     legend.remove()
-    for patch in ax.patches:
+    for patch in ax.patches:  # one bar a year, not one block a design
         patch.set_facecolor(DESIGN_COLORS["rct"])
+        patch.set_edgecolor(DESIGN_COLORS["rct"])
     ax.set_title("Studies by year, all designs", loc="left")
 
 
@@ -249,7 +263,9 @@ def _two_column_key(ax) -> None:
         handles,
         labels,
         loc="upper left",
-        bbox_to_anchor=(1.05, 1.0),  # clear of the last year's tick label
+        # 0.3 in right of the axes: clear of the last year's tick label
+        bbox_to_anchor=(1.0, 1.0),
+        bbox_transform=ax.transAxes + ScaledTranslation(0.3, 0, ax.figure.dpi_scale_trans),
         ncol=2,
         labelspacing=0.3,
         borderaxespad=0.2,

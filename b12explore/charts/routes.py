@@ -11,7 +11,7 @@ from .. import summaries
 from ..schema import vocab_of
 from ..style import FORM_COLORS, GREY, SCORE_COLORS, SCORE_LABELS, color_for
 from ._base import axes_size_in, empty, fontsize, new_axes, patches
-from .background import text_width_in
+from .background import _dark, text_width_in
 
 __all__ = ["SCORE_SYMBOLS", "delivery_feature_chart", "route_form_chart"]
 
@@ -66,6 +66,7 @@ def route_form_chart(studies: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
                     f"n = {summaries.format_count(n)}",
                     ha="center",
                     va="center",
+                    color="white" if _dark(color_for("b12_form", form)) else "black",
                     gid="segment",
                 )
         bottom += heights
