@@ -14,7 +14,7 @@ from matplotlib.axes import Axes
 from matplotlib.patches import FancyBboxPatch
 
 from ..schema import vocab_of
-from ..style import GREY, LIGHT_GREY, OKABE_ITO, color_for
+from ..style import GREY, LIGHT_GREY, MIN_SLIDE_PT, OKABE_ITO, color_for
 from ..summaries.background import (
     evidence_types,
     food_table,
@@ -22,7 +22,7 @@ from ..summaries.background import (
     prisma_flow,
     risk_group_table,
 )
-from ._base import axes_size_in, empty, fontsize, new_axes, wrap
+from ._base import axes_size_in, empty, fontsize, new_axes
 
 __all__ = [
     "food_sources_chart",
@@ -32,18 +32,127 @@ __all__ = [
 ]
 
 _MEASURES = {
-    "mcg_per_serving": ("B12 per serving (µg, symmetric log scale)", "µg"),
+    "mcg_per_serving": (
+        "B12 per serving (µg, symmetric log scale)",
+        "µg",
+        ("B12 per serving (µg, symmetric log)",),
+    ),
     "percent_dv": (
         "% of the Daily Value (2.4 µg) per serving (dashed: 100%), symmetric log scale",
         "% DV",
+        (
+            "% Daily Value (2.4 µg) per serving (dashed: 100%), symmetric log",
+            "% Daily Value per serving (dashed: 100%), symmetric log",
+            "% Daily Value per serving (symmetric log)",
+        ),
     ),
 }
 
 
 def _small(ax: Axes) -> float:
-    """Secondary text size: 85% of the base, never below 14 pt or the base size."""
+    """Secondary text size: 85% of the base, never below 14 pt or the base size.
+
+    On a slide (base at least :data:`~b12explore.style.MIN_SLIDE_PT`) it is the base
+    itself: the slide layout would enlarge anything smaller, after the chart had fitted
+    its texts at the smaller size.
+    """
     base = fontsize(ax)
+    if base >= MIN_SLIDE_PT:
+        return base
     return max(min(base, 14.0), base * 0.85)
+
+
+# --------------------------------------------------------------------------- measured text
+# The tables below (risk groups, mechanisms, search flow) place their texts in inches, so
+# they measure them: a wrapped line never runs into the next column, a row is as tall as
+# its text, and what does not fit ends in a visible "…" (the CSV keeps the whole text).
+
+_RENDERER = []
+
+
+def text_width_in(text: str, size: float, weight: str = "normal") -> float:
+    """Width in inches of the widest line of ``text`` at ``size`` points.
+
+    Examples
+    --------
+    >>> text_width_in("ab", 18) > text_width_in("a", 18) > 0
+    True
+    """
+    from matplotlib.backends.backend_agg import RendererAgg
+    from matplotlib.font_manager import FontProperties
+
+    if not _RENDERER:
+        _RENDERER.append(RendererAgg(1, 1, 72))  # pixels are points
+    prop = FontProperties(size=size, weight=weight)
+    return (
+        max(
+            _RENDERER[0].get_text_width_height_descent(line, prop, ismath=False)[0]
+            if line
+            else 0.0
+            for line in str(text).split("\n")
+        )
+        / 72
+    )
+
+
+def fit_text(
+    text: str, width_in: float, size: float, max_lines: int = 99, weight: str = "normal"
+) -> str:
+    """``text`` wrapped at word boundaries to ``width_in``; past ``max_lines`` it ends in "…".
+
+    A single word wider than the column is cut with "…" (never broken mid-word).
+
+    Examples
+    --------
+    >>> fit_text("Human observational", 2.0, 18)
+    'Human\\nobservational'
+    >>> fit_text("one two three four five six", 1.2, 18, max_lines=2)
+    'one two\\nthree f…'
+    """
+
+    def fits(s: str) -> bool:
+        return text_width_in(s, size, weight) <= width_in
+
+    def cut(s: str) -> str:
+        while s and not fits(s + "…"):
+            s = s[:-1]
+        return s.rstrip(" ,;:(-") + "…"
+
+    lines: list[str] = []
+    for word in str(text).split():
+        if lines and fits(f"{lines[-1]} {word}"):
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word if fits(word) else cut(word))
+    lines = lines or [""]
+    if len(lines) > max_lines:
+        lines = [*lines[: max_lines - 1], cut(" ".join(lines[max_lines - 1 :]))]
+    return "\n".join(lines)
+
+
+def _line_in(size: float) -> float:
+    """Height in inches of one line of text at ``size`` points (matplotlib's spacing)."""
+    return size * 1.2 / 72
+
+
+def _room(ax: Axes) -> tuple[float, float]:
+    """Width and height in inches this chart may fill: the slide's safe area, less a
+    title line and a three-line caption (estimated before any layout)."""
+    return axes_size_in(ax, margins=(1.4, 2.2))
+
+
+def _title_size(ax: Axes) -> float:
+    from matplotlib import rcParams
+    from matplotlib.font_manager import FontProperties
+
+    return FontProperties(size=rcParams["axes.titlesize"]).get_size_in_points()
+
+
+def _hide_axes(ax: Axes) -> None:
+    """No axis at all: no ticks drawn and none measured (the labels are texts)."""
+    ax.set_axis_off()
+    ax.xaxis.set_visible(False)
+    ax.yaxis.set_visible(False)
 
 
 def food_sources_chart(
@@ -105,8 +214,20 @@ def food_sources_chart(
     ax.set_yticks(y, short, fontsize=_small(ax))
     top = float(np.nanmax(values)) if len(values) else 1.0
     ax.set_xlim(0, top * 80 if top > 0 else 10)
-    ax.set_xlabel(_MEASURES[measure][0])
-    ax.set_title(title, loc="left")
+    # the axis label and the title fit beside the food names (which the slide layout
+    # shortens to a third of its width): wrapped between words, never past the edge
+    width, _ = _room(ax)
+    names = min(max(text_width_in(t, _small(ax)) for t in short), 0.3 * (width + 0.6))
+    room = max(2.0, width - names - 0.3)
+    # one line each where the slide allows (a 4:3 slide has no height to spare for the
+    # 17 foods at 18 pt): the axis label then drops its aside, the title its source,
+    # which the caption names
+    labels = [_MEASURES[measure][0], *_MEASURES[measure][2]]
+    label = next((t for t in labels if text_width_in(t, fontsize(ax)) <= room), labels[-1])
+    ax.set_xlabel(fit_text(label, room, fontsize(ax), 2))
+    if text_width_in(title, _title_size(ax)) > room:
+        title = title.removesuffix(" (NIH ODS)")
+    ax.set_title(fit_text(title, room, _title_size(ax), 2), loc="left")
     if measure == "percent_dv":
         # named in the axis label: a text by the line met the tick labels
         ax.axvline(100, color=GREY, linestyle="--", linewidth=1, gid="dv-100")
@@ -118,8 +239,10 @@ def food_sources_chart(
 def risk_groups_chart(evidence, *, ax: Axes | None = None) -> Axes:
     """Groups at risk of low B12, each with what puts it at risk.
 
-    One row per group: the group's name on the left, the reason (wrapped) on the right,
-    and the number of sources cited in the margin.
+    One row per group: the group's name and, under it, the number of sources cited on
+    the left, the reason (wrapped) on the right. Texts are measured: each row is as tall
+    as its text, and when the slide is too short for every reason in full, the longest
+    lose lines and end in a visible "…" (the table and the CSV keep them whole).
 
     Parameters
     ----------
@@ -143,46 +266,69 @@ def risk_groups_chart(evidence, *, ax: Axes | None = None) -> Axes:
     title = "Who is at risk of low B12, and why"
     if table.empty:
         return empty(ax, title, note="no risk-group rows")
-    n = len(table)
-    width, _ = axes_size_in(ax, margins=(0.4, 1.0))
+    width, height = _room(ax)
     size = _small(ax)
-    chars = max(30, int(0.56 * width * 72 / (size * 0.55)))
-    ax.set_xlim(0, 1)
-    ax.set_ylim(n, 0)
-    for i, row in enumerate(table.itertuples()):
+    line, pad, gap = _line_in(size), 0.06, 0.3
+    group_w = min(0.3 * width, 3.4)
+    why_w = width - group_w - gap - 0.2
+    groups = [str(g) for g in table["group"]]
+    whys = [str(w) for w in table["why"]]
+    sources = [f"{r.sources} source{'s' if r.sources != 1 else ''}" for r in table.itertuples()]
+
+    def cell(i: int, lines: int) -> tuple[str, str]:
+        # the group's name and, under it, its number of sources; the reason beside
+        return (
+            fit_text(groups[i], group_w, size, max(1, lines - 1), weight="bold"),
+            fit_text(whys[i], why_w, size, lines),
+        )
+
+    def n_lines(c: tuple[str, str]) -> int:
+        return max(c[0].count("\n") + 2, c[1].count("\n") + 1)
+
+    # every row as tall as its text; while the slide is too short, the longest row loses
+    # a line (its text ends in "…"; the CSV and the notes keep it whole)
+    caps = [8] * len(table)
+    rows = [cell(i, c) for i, c in enumerate(caps)]
+    while sum(n_lines(c) * line + 2 * pad for c in rows) > height:
+        longest = max(range(len(rows)), key=lambda i: (n_lines(rows[i]), -i))
+        if n_lines(rows[longest]) <= 2:
+            break
+        caps[longest] = n_lines(rows[longest]) - 1
+        rows[longest] = cell(longest, caps[longest])
+    heights = [n_lines(c) * line + 2 * pad for c in rows]
+    tops = np.concatenate([[0.0], np.cumsum(heights)])
+    ax.set_xlim(0, width)
+    ax.set_ylim(max(tops[-1], 1e-6), 0)
+    for i, ((group, why), src) in enumerate(zip(rows, sources, strict=True)):
+        y0, y1 = tops[i], tops[i + 1]
         ax.add_patch(
             FancyBboxPatch(
-                (0.005, i + 0.08),
-                0.99,
-                0.84,
-                boxstyle="round,pad=0,rounding_size=0.02",
+                (0.0, y0 + 0.025),
+                width,
+                y1 - y0 - 0.05,
+                boxstyle="round,pad=0,rounding_size=0.05",
                 facecolor="#F2F7FB" if i % 2 == 0 else "white",
                 edgecolor=LIGHT_GREY,
             )
         )
+        mid = (y0 + y1) / 2
+        block = (group.count("\n") + 2) * line  # name and sources, centred together
+        top = mid - block / 2
         ax.text(
-            0.02,
-            i + 0.5,
-            wrap(row.group, 26),
-            va="center",
+            0.1, top, group, va="top", ha="left", fontsize=size, fontweight="bold", gid="group"
+        )
+        ax.text(
+            0.1,
+            top + block - line,
+            src,
+            va="top",
             ha="left",
-            fontweight="bold",
-            gid="group",
-        )
-        ax.text(
-            0.28, i + 0.5, wrap(row.why, chars), va="center", ha="left", fontsize=size, gid="why"
-        )
-        ax.text(
-            0.985,
-            i + 0.5,
-            f"{row.sources} source{'s' if row.sources != 1 else ''}",
-            va="center",
-            ha="right",
-            fontsize=_small(ax),
+            fontsize=size,
             color="0.35",
             gid="sources",
         )
-    ax.set_axis_off()
+        ax.text(0.1 + group_w + gap, mid, why, va="center", ha="left", fontsize=size, gid="why")
+    _hide_axes(ax)
     ax.set_title(title, loc="left")
     return ax
 
@@ -192,7 +338,9 @@ def mechanisms_chart(evidence, *, ax: Axes | None = None) -> Axes:
 
     Rows are mechanisms, columns the kinds of evidence (human trial, human
     observational, animal, review); a filled marker shows the strongest kind recorded
-    for the mechanism, labelled with the number of linked studies in the tables.
+    for the mechanism, with the number of linked studies in the tables written in it.
+    Column headers wrap between words only; a mechanism's name takes one line (two
+    where the slide has room) and ends in a visible "…" when cut (the CSV has it whole).
 
     Parameters
     ----------
@@ -213,34 +361,128 @@ def mechanisms_chart(evidence, *, ax: Axes | None = None) -> Axes:
     """
     table = mechanism_table(evidence)
     ax = new_axes(ax, figsize=(12.0, 7.5))
-    title = "Proposed mechanisms and the kind of evidence behind them"
+    title = "Proposed mechanisms and their evidence"
     if table.empty:
         return empty(ax, title, note="no mechanism rows")
+    _widen_lone_axes(ax)
     kinds = list(evidence_types(evidence))
     col = {k: i for i, k in enumerate(kinds)}
-    y = np.arange(len(table))
-    for xi in range(len(kinds)):
-        ax.scatter(np.full(len(y), xi), y, s=90, facecolor="white", edgecolor=LIGHT_GREY, zorder=1)
-    for yi, row in zip(y, table.itertuples(), strict=True):
-        xi = col[row.evidence_type]
-        color = color_for("evidence_type", row.evidence_type)
-        ax.scatter([xi], [yi], s=260, color=color, zorder=2, gid="evidence")
-        note = (
-            f"{row.studies} stud{'y' if row.studies == 1 else 'ies'}"
-            if row.studies
-            else "no study rows"
-        )
-        ax.text(xi + 0.18, yi, note, va="center", ha="left", fontsize=_small(ax), color="0.3")
     vocab = vocab_of(evidence)
-    ax.set_xticks(range(len(kinds)), [wrap(vocab.label("evidence_type", k), 14) for k in kinds])
-    ax.set_yticks(y, [wrap(m, 40) for m in table["mechanism"]], fontsize=_small(ax))
-    ax.set_xlim(-0.5, len(kinds) - 0.2)
-    ax.set_ylim(len(y) - 0.5, -0.5)
-    ax.tick_params(axis="x", labeltop=True, labelbottom=False, top=True, bottom=False)
+    width, height = _room(ax)
+    size = _small(ax)
+    line, gap = _line_in(size), 0.2
+    # column headers wrap at word boundaries (two lines where a word allows it); each
+    # column is as wide as its header
+    labels = [vocab.label("evidence_type", k) for k in kinds]
+
+    def columns(heads: list[str]) -> tuple[list[float], float]:
+        widths = [text_width_in(h, size) for h in heads]
+        centres = [widths[0] / 2]
+        for a, b in zip(widths, widths[1:], strict=False):
+            centres.append(centres[-1] + (a + b) / 2 + gap)
+        return centres, centres[-1] + widths[-1] / 2 + 0.05
+
+    heads = labels
+    centres, span = columns(heads)
+    if span > 0.5 * width:  # two lines a header, broken between words only
+        heads = [
+            fit_text(
+                lab,
+                max(
+                    max(text_width_in(w, size) for w in lab.split() or [""]),
+                    text_width_in(lab, size) / 2,
+                ),
+                size,
+            )
+            for lab in labels
+        ]
+        centres, span = columns(heads)
+    name_w = max(1.5, width - span - gap)
+    xs = [width - span + c for c in centres]  # the evidence columns fill the right
+    head_lines = max(h.count("\n") + 1 for h in heads)
+    # one line per mechanism; a second line for the longest while the slide has room
+    mechanisms = [str(m) for m in table["mechanism"]]
+    names = [fit_text(m, name_w, size, 1) for m in mechanisms]
+    spare = (height - (head_lines + 0.5) * line) / line - 1.35 * len(names)
+    for i in sorted(range(len(names)), key=lambda i: -len(mechanisms[i])):
+        if spare < 1 or not names[i].endswith("…"):
+            continue
+        names[i] = fit_text(mechanisms[i], name_w, size, 2)
+        spare -= 1
+    row_h = [(n.count("\n") + 1.35) * line for n in names]
+    tops = np.concatenate([[0.0], np.cumsum(row_h)])
+    y = (tops[:-1] + tops[1:]) / 2
+    for xi in xs:
+        ax.scatter(np.full(len(y), xi), y, s=90, facecolor="white", edgecolor=LIGHT_GREY, zorder=1)
+    for yi, name, row in zip(y, names, table.itertuples(), strict=True):
+        xi = xs[col[row.evidence_type]]
+        color = color_for("evidence_type", row.evidence_type)
+        # the number of linked studies in the circle (dark on light colours)
+        ax.scatter([xi], [yi], s=(size * 1.45) ** 2, color=color, zorder=2, gid="evidence")
+        ax.text(
+            xi,
+            yi,
+            f"{row.studies:,}",
+            va="center_baseline",
+            ha="center",
+            fontsize=size,
+            fontweight="bold",
+            color="white" if _dark(color) else "black",
+            zorder=3,
+            gid="studies",
+        )
+        ax.text(0, yi, name, va="center", ha="left", fontsize=size, gid="mechanism")
+    ax.set_xticks(xs, heads)
+    ax.annotate(
+        fit_text("In the circle: linked studies", name_w, size, head_lines),
+        xy=(0, 1),
+        xycoords="axes fraction",
+        xytext=(0, 6),
+        textcoords="offset points",
+        ha="left",
+        va="bottom",
+        fontsize=size,
+        color="0.3",
+        gid="mechanism-head",
+    )
+    ax.set_yticks([])
+    ax.set_xlim(0, width)
+    ax.set_ylim(max(tops[-1], 1e-6), 0)
+    ax.tick_params(
+        axis="x", labeltop=True, labelbottom=False, top=False, bottom=False, pad=6, labelsize=size
+    )
     for side in ("top", "right", "bottom", "left"):
         ax.spines[side].set_visible(False)
     ax.set_title(title, loc="left", pad=12)
     return ax
+
+
+def _dark(color: str) -> bool:
+    """Whether white text reads better than black on ``color`` (relative luminance)."""
+    from matplotlib.colors import to_rgb
+
+    r, g, b = to_rgb(color)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.45
+
+
+def _widen_lone_axes(ax: Axes) -> None:
+    """Give a chart's only axes the figure's full width before layout.
+
+    The slide layout wraps tick labels to the axes' share of the width before it lays
+    the figure out; with matplotlib's default side margins a header such as
+    "observational" would be broken mid-word on a 4:3 slide. An axes sharing its
+    figure is left alone.
+    """
+    from matplotlib.gridspec import GridSpec
+
+    spec = ax.get_subplotspec()
+    fig = ax.figure
+    if spec is None or len(fig.axes) != 1:
+        return
+    grid = spec.get_gridspec()
+    if (grid.nrows, grid.ncols) != (1, 1) or fig.get_layout_engine() is None:
+        return
+    ax.set_subplotspec(GridSpec(1, 1, figure=fig, left=0.03, right=0.97)[0])
 
 
 def prisma_chart(evidence, *, ax: Axes | None = None) -> Axes:
@@ -272,56 +514,71 @@ def prisma_chart(evidence, *, ax: Axes | None = None) -> Axes:
         return empty(ax, title, note="no search log")
     c = flow.set_index("stage")["count"].to_dict()
     lab = flow.set_index("stage")["label"].to_dict()
+    width, _ = _room(ax)
+    size = _small(ax)
+    ux = width / 10  # inches per x unit; y is in inches, downwards
+    main, side = ["identified", "screened", "read"], ["duplicates", "screened_out", "excluded"]
+    bottom = [("used_existing", 0.1, 4.5), ("included_new", 5.5, 4.4)]
+    stem = 2.35  # x of the main column's centre line
+    # each label wraps (between words) to its box, and each box is as tall as its text
+    texts, half = {}, {}
+    for stage in lab:
+        w = 4.4 if stage in side or stage == "included_new" else 4.5
+        texts[stage] = f"{fit_text(lab[stage], w * ux - 0.25, size, 3)}\nn = {c[stage]}"
+        half[stage] = ((texts[stage].count("\n") + 1) * _line_in(size) + 0.15) / 2
+    # top to bottom: each side box between the main boxes it leaves from and goes to
+    y = {main[0]: half[main[0]]}
+    side_bottom = 0.0
+    for i, stage in enumerate(side):
+        above = y[main[i]] + half[main[i]]
+        y[stage] = max(above + 0.15, side_bottom + 0.12 + half[stage])
+        side_bottom = y[stage] + half[stage]
+        nxt = main[i + 1] if i + 1 < len(main) else None
+        if nxt:
+            y[nxt] = max(y[stage] + 0.15, above + 0.3) + half[nxt]
+    fork = max(y["excluded"] + 0.15, y["read"] + half["read"] + 0.3)
+    low = fork + 0.35 + max(half[s_] for s_, _, _ in bottom)
+    for stage, _, _ in bottom:
+        y[stage] = low
     ax.set_xlim(0, 10)
-    ax.set_ylim(0, 10)
-    main = [("identified", 8.8), ("screened", 6.6), ("read", 4.4)]
-    side = [("duplicates", 7.7), ("screened_out", 5.5), ("excluded", 3.3)]
-    bottom = [("used_existing", 1.0, 1.2), ("included_new", 1.0, 4.6)]
+    ax.set_ylim(low + max(half[s_] for s_, _, _ in bottom) + 0.05, -0.12)
 
-    def box(x, yc, w, stage, color):
+    def box(x, w, stage, color):
         ax.add_patch(
             FancyBboxPatch(
-                (x, yc - 0.55),
+                (x, y[stage] - half[stage]),
                 w,
-                1.1,
-                boxstyle="round,pad=0.02,rounding_size=0.12",
+                2 * half[stage],
+                boxstyle="round,pad=0.02,rounding_size=0.06",
                 facecolor=color,
                 edgecolor="0.4",
             )
         )
         ax.text(
-            x + w / 2,
-            yc,
-            f"{lab[stage]}\nn = {c[stage]}",
-            ha="center",
-            va="center",
-            fontsize=_small(ax),
-            gid="count",
+            x + w / 2, y[stage], texts[stage], ha="center", va="center", fontsize=size, gid="count"
         )
 
-    for stage, yc in main:
-        box(1.2, yc, 4.0, stage, "#E8F1F8")
-    for stage, yc in side:
-        box(6.3, yc, 3.4, stage, "#F6F6F6")
-        ax.annotate(
-            "", xy=(6.3, yc), xytext=(3.2, yc), arrowprops={"arrowstyle": "->", "color": "0.4"}
-        )
-    for (_, ya), (_, yb) in zip(main, main[1:], strict=False):
+    arrow = {"arrowstyle": "->", "color": "0.4"}
+    for stage in main:
+        box(0.1, 4.5, stage, "#E8F1F8")
+    for stage in side:
+        box(5.5, 4.4, stage, "#F6F6F6")
+        ax.annotate("", xy=(5.5, y[stage]), xytext=(stem, y[stage]), arrowprops=arrow)
+    for a, b in zip(main, main[1:], strict=False):
         ax.annotate(
             "",
-            xy=(3.2, yb + 0.58),
-            xytext=(3.2, ya - 0.58),
-            arrowprops={"arrowstyle": "->", "color": "0.4"},
+            xy=(stem, y[b] - half[b] - 0.02),
+            xytext=(stem, y[a] + half[a] + 0.02),
+            arrowprops=arrow,
         )
-    for stage, yc, x in bottom:
-        box(x, yc, 3.2, stage, "#E3F4EC" if stage == "included_new" else "#FFF6E0")
-    ax.annotate(
-        "", xy=(2.8, 1.58), xytext=(3.2, 2.4), arrowprops={"arrowstyle": "->", "color": "0.4"}
-    )
-    ax.annotate(
-        "", xy=(6.2, 1.58), xytext=(3.2, 2.4), arrowprops={"arrowstyle": "->", "color": "0.4"}
-    )
-    ax.plot([3.2, 3.2], [3.82, 2.4], color="0.4", linewidth=1)  # stem below "Records read"
-    ax.set_axis_off()
+    for stage, x, w in bottom:
+        box(x, w, stage, "#E3F4EC" if stage == "included_new" else "#FFF6E0")
+    top = low - max(half[s_] for s_, _, _ in bottom) - 0.02
+    ax.annotate("", xy=(stem, top), xytext=(stem, fork), arrowprops=arrow)
+    # to the near end of the box: the arrow passes under "Excluded after reading"
+    ax.annotate("", xy=(6.2, top), xytext=(stem, fork), arrowprops=arrow)
+    # stem below "Records read"
+    ax.plot([stem, stem], [y["read"] + half["read"] + 0.02, fork], color="0.4", linewidth=1)
+    _hide_axes(ax)
     ax.set_title(title, loc="left")
     return ax

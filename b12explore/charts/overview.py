@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
+from matplotlib.transforms import ScaledTranslation
 
 from .. import summaries
 from ..schema import vocab_of
 from ..style import DESIGN_COLORS, SIZES, color_for, slide_context
-from ._base import empty, new_axes
+from ._base import empty, fontsize, new_axes
 from .sample_sizes import sample_size_chart
 
 __all__ = ["TIMELINE_LABELLED", "evidence_overview", "slide_figure", "timeline_chart"]
@@ -137,7 +140,11 @@ def evidence_overview(evidence, *, size: str = "16:9") -> Figure:
     """One slide with the key panels: the largest studies and the studies by year.
 
     Two full-width panels, so that both stay legible at 18 pt on a 4:3 slide; the
-    direction of effect has its own slide.
+    direction of effect has its own slide. The bars of the top panel carry their
+    numbers (no x axis) and its route key sits under them. On a 4:3 slide the top
+    panel names two studies (the hatched bar counts the rest) and the timeline counts
+    studies per year in one colour: there is no room for its design key, and the
+    timeline slide breaks the years down by design.
 
     Parameters
     ----------
@@ -158,21 +165,22 @@ def evidence_overview(evidence, *, size: str = "16:9") -> Figure:
     """
     with slide_context(size):
         fig = slide_figure(size)
-        grid = fig.add_gridspec(2, 1, height_ratios=[1.8, 1])
+        # the timeline sits in a grid of its own, so that neither the study names of the
+        # top panel nor the design key beside the timeline narrows the other panel
+        grid = fig.add_gridspec(2, 1, height_ratios=[1.3 if size == "16:9" else 1.15, 1])
+        # three studies by name on a 16:9 slide, two on a 4:3 one (its height is shorter)
         top_left = sample_size_chart(
-            evidence.studies, max_studies=3, ax=fig.add_subplot(grid[0, 0])
+            evidence.studies, max_studies=3 if size == "16:9" else 2, ax=fig.add_subplot(grid[0])
         )
-        top_right = timeline_chart(evidence.studies, labels=False, ax=fig.add_subplot(grid[1, 0]))
+        top_right = timeline_chart(
+            evidence.studies, labels=False, ax=fig.add_subplot(grid[1].subgridspec(1, 1)[0])
+        )
         top_right.set_ylabel("")  # the panel title says "Studies by year"
-        for ax, title in (
-            (top_left, "Largest primary studies"),
-            (top_right, "Studies by year"),
-        ):
-            ax.set_title(title, loc="left")
-            legend = ax.get_legend()
-            if legend is not None:
-                legend.set_loc("upper left")
-                legend.set_bbox_to_anchor((1.01, 1.0))
+        top_right.set_xlabel("")  # and the ticks are years
+        top_right.set_title("Studies by year", loc="left")
+        if size != "16:9":
+            _one_colour(top_right)
+        _bars_labelled_directly(top_left, size)
         _drop_bar_key(top_left)
         _two_column_key(top_right)
         fig.suptitle(
@@ -184,6 +192,66 @@ def evidence_overview(evidence, *, size: str = "16:9") -> Figure:
     return fig
 
 
+def _bars_labelled_directly(ax, size: str) -> None:
+    """Every bar carries its number, so the top panel needs no x axis: its height goes to
+    the bars. The numbers stay inside the axes (never under the key)."""
+    from .background import _title_size, fit_text, text_width_in
+
+    values = [t for t in ax.texts if t.get_gid() in ("value", "rest-value")]
+    if not values:
+        ax.set_title("Largest primary studies", loc="left")
+        return
+    fw = SIZES[size][0]
+    font = fontsize(ax)
+    ticks = [t.get_text() for t in ax.get_yticklabels()]
+    # "and 28 more studies" would be cut to "and 28 more studi…" on a 4:3 slide (names
+    # longer than a third of its width are shortened): "+ 28 more studies" fits
+    short = [
+        "+ " + t[4:] if t.startswith("and ") and t.endswith(" more studies") else t for t in ticks
+    ]
+    if fw < 12 and short != ticks:
+        ax.set_yticks(ax.get_yticks(), short)
+        ticks = short
+    names = min(max((text_width_in(t, font) for t in ticks), default=0.0), 0.3 * (fw - 0.8))
+    width = max(2.0, fw - 0.86 - names - 0.3)  # the bars' axes, estimated before layout
+    lo, hi = ax.get_xlim()
+    need = hi
+    for t in values:
+        x, w = float(t.get_position()[0]), text_width_in(t.get_text(), font) + 0.1
+        if width - w > 0.5:
+            need = max(need, x * width / (width - w))
+    ax.set_xlim(lo, need)
+    ax.xaxis.set_visible(False)
+    ax.spines["bottom"].set_visible(False)
+    # the axis label's words in the title, as far as one line allows
+    measure = "analysed" if "analysed" in ax.get_xlabel() else "enrolled"
+    titles = [
+        f"Largest primary studies: participants {measure}",
+        f"Largest primary studies ({measure})",
+    ]
+    fits = [t for t in titles if text_width_in(t, _title_size(ax)) <= width]
+    ax.set_title(
+        fits[0] if fits else fit_text("Largest primary studies", width, _title_size(ax), 2),
+        loc="left",
+    )
+
+
+def _one_colour(ax) -> None:
+    """Count studies per year in one colour, without the design key.
+
+    A 4:3 slide has no height for the key beside or under the short panel; the
+    timeline slide (and its data table) break the years down by design.
+    """
+    legend = ax.get_legend()
+    if legend is None:
+        return
+    legend.remove()
+    for patch in ax.patches:  # one bar a year, not one block a design
+        patch.set_facecolor(DESIGN_COLORS["rct"])
+        patch.set_edgecolor(DESIGN_COLORS["rct"])
+    ax.set_title("Studies by year, all designs", loc="left")
+
+
 def _two_column_key(ax) -> None:
     """Lay a long design legend out in two columns so it stays beside its short panel."""
     legend = ax.get_legend()
@@ -191,7 +259,18 @@ def _two_column_key(ax) -> None:
         return
     handles, labels = legend.legend_handles, [t.get_text() for t in legend.texts]
     legend.remove()
-    ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), ncol=2, frameon=False)
+    ax.legend(
+        handles,
+        labels,
+        loc="upper left",
+        # 0.3 in right of the axes: clear of the last year's tick label
+        bbox_to_anchor=(1.0, 1.0),
+        bbox_transform=ax.transAxes + ScaledTranslation(0.3, 0, ax.figure.dpi_scale_trans),
+        ncol=2,
+        labelspacing=0.3,
+        borderaxespad=0.2,
+        frameon=False,
+    )
 
 
 def _drop_bar_key(ax) -> None:
@@ -205,10 +284,16 @@ def _drop_bar_key(ax) -> None:
         if "bar)" not in t.get_text()
     ]
     legend.remove()
+    # under the bars, in a row; each entry wrapped to lines the slide layout keeps as they are
     ax.legend(
         [h for h, _ in keep],
-        [t.replace(": ", ":\n") for _, t in keep],
-        loc="upper left",
-        bbox_to_anchor=(1.0, 1.0),
+        [textwrap.fill(t, 15, break_long_words=False) for _, t in keep],
+        loc="upper right",
+        bbox_to_anchor=(1.0, 0.0),
+        ncol=min(3, len(keep)),
+        handlelength=1.2,
+        columnspacing=1.2,
+        borderaxespad=0.2,
+        labelspacing=0.3,
         frameon=False,
     )

@@ -10,7 +10,8 @@ from matplotlib.patches import Rectangle
 from .. import summaries
 from ..schema import vocab_of
 from ..style import FORM_COLORS, GREY, SCORE_COLORS, SCORE_LABELS, color_for
-from ._base import empty, new_axes, patches
+from ._base import axes_size_in, empty, fontsize, new_axes, patches
+from .background import _dark, text_width_in
 
 __all__ = ["SCORE_SYMBOLS", "delivery_feature_chart", "route_form_chart"]
 
@@ -65,27 +66,53 @@ def route_form_chart(studies: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
                     f"n = {summaries.format_count(n)}",
                     ha="center",
                     va="center",
+                    color="white" if _dark(color_for("b12_form", form)) else "black",
                     gid="segment",
                 )
         bottom += heights
     totals = table.groupby("route", sort=False)[["studies", "participants"]].agg(summaries.total)
-    for xi, route in zip(x, routes, strict=True):
-        k, n = totals.loc[route]
-        ax.text(
-            xi,
-            bottom[xi] + 0.05,
-            f"{k} {'study' if k == 1 else 'studies'}\n{summaries.format_count(n)} participants",
-            ha="center",
-            va="bottom",
-            gid="total",
-        )
-    ax.set_xticks(x, vocab_of(studies).labels_for("route", routes))
+    labels = [
+        f"{k} {'study' if k == 1 else 'studies'}\n{summaries.format_count(n)} participants"
+        for k, n in (totals.loc[route] for route in routes)
+    ]
+    names = vocab_of(studies).labels_for("route", routes)
+    margin, slot = _fit_slots(ax, names, labels)
+    if slot < max(text_width_in(t, fontsize(ax)) for t in labels) + 0.2:
+        # a total wider than its bar's slot would meet the next bar's labels: three lines
+        labels = [t.replace(" participants", "\nparticipants") for t in labels]
+        margin, slot = _fit_slots(ax, names, labels)
+    for xi, text in zip(x, labels, strict=True):
+        ax.text(xi, bottom[xi] + 0.05, text, ha="center", va="bottom", gid="total")
+    ax.set_xticks(x, names)
+    ax.set_xlim(-margin, len(routes) - 1 + margin)
     ax.set_ylim(0, bottom.max() * 1.35 + 0.5)
     ax.yaxis.get_major_locator().set_params(integer=True)
     ax.set_ylabel("Studies")
     ax.set_title(title, loc="left")
-    ax.legend(title="B12 form", loc="upper right", frameon=False)
+    # beside the bars, never over them (nor over a total)
+    ax.legend(title="B12 form", loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     return ax
+
+
+def _fit_slots(ax: Axes, names: list[str], labels: list[str]) -> tuple[float, float]:
+    """Margin (in bar slots) left and right of the bars so that no label leaves its slot.
+
+    Each bar's total and route name are centred on it; the margin keeps the first and
+    last inside the axes (clear of the y tick labels), estimated for the axes' width
+    before layout (less the y axis and the legend beside it).
+    """
+    size = fontsize(ax)
+    legend = max(text_width_in(t, size) for t in ax.get_legend_handles_labels()[1] or [""])
+    width, _ = axes_size_in(ax, margins=(1.0 + 1.0 + legend + 3.5 * size / 72, 2.5))
+    half = max(
+        max(text_width_in(a, size), text_width_in(b, size)) / 2
+        for a, b in zip(names, labels, strict=True)
+    )
+    margin = 0.5
+    for _ in range(5):  # the margin changes the slot's width, which changes the margin
+        slot = width / (len(names) - 1 + 2 * margin)
+        margin = max(0.5, (half + 0.1) / slot)
+    return margin, width / (len(names) - 1 + 2 * margin)
 
 
 #: Score symbols of the delivery-route grid (colour is never the only cue).
