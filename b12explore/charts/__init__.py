@@ -6,22 +6,24 @@ returns the ``Axes``. An empty selection gives an ``Axes`` with a "no studies
 match" note. Numbers come from :mod:`b12explore.summaries`.
 
 Modules: ``sample_sizes`` (sample sizes, reviews), ``routes`` (route x form,
-delivery-route matrix), ``findings`` (direction, albatross), ``forest`` (forest
-plot), ``maps`` (evidence map, risk of bias), ``bias`` (RoB by domain: traffic
-lights, summary bars), ``certainty`` (GRADE summary of findings, synthesis slides),
-``background`` (foods, risk groups, mechanisms, search flow), ``overview`` (timeline,
-overview slide). The slide chart list (``SlideChart``, ``slide_charts``,
-``chart_names``) lives in :mod:`b12explore.export.registry` and is reachable here too.
+delivery-route matrix), ``findings`` (direction), ``albatross`` (albatross plot),
+``forest`` (forest plot), ``maps`` (evidence map, risk of bias), ``bias`` (RoB by
+domain: traffic lights, summary bars), ``certainty`` (GRADE summary of findings,
+synthesis slides), ``background`` (foods, risk groups, mechanisms, search flow),
+``overview`` (timeline, overview slide). The slide chart list (``SlideChart``,
+``slide_charts``, ``chart_names``) lives in :mod:`b12explore.export.registry` and is
+reachable here too.
 """
 
 from __future__ import annotations
 
 from ._base import EMPTY_NOTE
+from .albatross import albatross_plot
 from .background import food_sources_chart, mechanisms_chart, prisma_chart, risk_groups_chart
 from .bias import risk_of_bias_summary_chart, traffic_light_plot
 from .certainty import certainty_chart
 from .claims import claim_verdict_chart
-from .findings import DIRECTION_MARKERS, albatross_plot, direction_plot
+from .findings import DIRECTION_MARKERS, direction_plot
 from .forest import forest_plot
 from .maps import evidence_map, risk_of_bias_chart
 from .overview import evidence_overview, timeline_chart

@@ -18,8 +18,8 @@ from ..style import (
     tint,
 )
 from ._base import empty, more_note, new_axes, patches
+from ._forest_layout import _tail
 from ._slidefit import LINE_IN, MARGIN_IN, fit, on_slide, slide_chars, width_in
-from .forest import _tail
 
 __all__ = ["evidence_map", "risk_of_bias_chart"]
 

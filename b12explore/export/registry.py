@@ -18,13 +18,14 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from .. import summaries
+from ..charts.albatross import albatross_plot
 from ..charts.background import (
     food_sources_chart,
     mechanisms_chart,
     prisma_chart,
     risk_groups_chart,
 )
-from ..charts.findings import albatross_plot, direction_plot
+from ..charts.findings import direction_plot
 from ..charts.forest import forest_plot
 from ..charts.maps import evidence_map, risk_of_bias_chart
 from ..charts.overview import evidence_overview, slide_figure, timeline_chart
