@@ -12,12 +12,26 @@ import re
 
 from matplotlib.axes import Axes
 from matplotlib.font_manager import FontProperties
-from matplotlib.textpath import text_to_path
 
 from ..style import MIN_SLIDE_PT
-from ._base import fontsize
+from ._base import axes_size_in, fontsize
 
-__all__ = ["ELLIPSIS", "LINE_IN", "fit", "on_slide", "slide_chars", "title", "width_in"]
+__all__ = [
+    "ELLIPSIS",
+    "LINE_IN",
+    "dark",
+    "fit",
+    "hide_axes",
+    "line_in",
+    "on_slide",
+    "room",
+    "slide_chars",
+    "small",
+    "title",
+    "title_size",
+    "widen_lone_axes",
+    "width_in",
+]
 
 ELLIPSIS = "…"
 #: Height of one line of slide text (18 pt at matplotlib's 1.2 line spacing), inches.
@@ -37,20 +51,32 @@ def slide_chars(ax: Axes, share: float = 0.3) -> int:
     return max(6, int(share * width * 72 / (0.6 * MIN_SLIDE_PT)) - 1)
 
 
+_RENDERER: list = []  # one Agg renderer at 72 dpi (pixels are points), made on first use
+
+
 def width_in(text: str, size: float = MIN_SLIDE_PT, weight: str = "normal") -> float:
-    """Width in inches of the widest line of ``text``.
+    """Width in inches of the widest line of ``text``, measured as Agg draws it.
 
     Examples
     --------
     >>> round(width_in("1.56 [1.20, 2.05]"), 1)
     2.1
+    >>> width_in("ab", 18) > width_in("a", 18) > 0
+    True
     """
-    prop = FontProperties(family="DejaVu Sans", size=size, weight=weight)
-    widths = [
-        text_to_path.get_text_width_height_descent(line, prop, ismath=False)[0]
-        for line in str(text).split("\n")
-    ]
-    return max(widths, default=0.0) / 72
+    from matplotlib.backends.backend_agg import RendererAgg
+
+    if not _RENDERER:
+        _RENDERER.append(RendererAgg(1, 1, 72))
+    prop = FontProperties(size=size, weight=weight)
+    measure = _RENDERER[0].get_text_width_height_descent
+    return (
+        max(
+            (measure(line, prop, ismath=False)[0] if line else 0.0)
+            for line in str(text).split("\n")
+        )
+        / 72
+    )
 
 
 def _cut(word: str, width: float, size: float, weight: str, chars: int) -> str:
@@ -154,3 +180,75 @@ def title(ax: Axes, text: str) -> None:
         )
     else:
         ax.set_title(text, loc="left")
+
+
+def line_in(size: float) -> float:
+    """Height in inches of one line of text at ``size`` points (matplotlib's spacing)."""
+    return size * 1.2 / 72
+
+
+def small(ax: Axes) -> float:
+    """Secondary text size: 85% of the base, never below 14 pt or the base size.
+
+    On a slide (base at least :data:`~b12explore.style.MIN_SLIDE_PT`) it is the base
+    itself: the slide layout would enlarge anything smaller, after the chart had fitted
+    its texts at the smaller size.
+    """
+    base = fontsize(ax)
+    if base >= MIN_SLIDE_PT:
+        return base
+    return max(min(base, 14.0), base * 0.85)
+
+
+def room(ax: Axes) -> tuple[float, float]:
+    """Width and height in inches this chart may fill: the slide's safe area, less a
+    title line and a three-line caption (estimated before any layout)."""
+    return axes_size_in(ax, margins=(1.4, 2.2))
+
+
+def title_size() -> float:
+    """The axes title's size in points under the current style."""
+    from matplotlib import rcParams
+
+    return FontProperties(size=rcParams["axes.titlesize"]).get_size_in_points()
+
+
+def hide_axes(ax: Axes) -> None:
+    """No axis at all: no ticks drawn and none measured (the labels are texts)."""
+    ax.set_axis_off()
+    ax.xaxis.set_visible(False)
+    ax.yaxis.set_visible(False)
+
+
+def dark(color: str) -> bool:
+    """Whether white text reads better than black on ``color`` (relative luminance).
+
+    Examples
+    --------
+    >>> dark("#000000"), dark("#ffffff")
+    (True, False)
+    """
+    from matplotlib.colors import to_rgb
+
+    r, g, b = to_rgb(color)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.45
+
+
+def widen_lone_axes(ax: Axes) -> None:
+    """Give a chart's only axes the figure's full width before layout.
+
+    The slide layout wraps tick labels to the axes' share of the width before it lays
+    the figure out; with matplotlib's default side margins a header such as
+    "observational" would be broken mid-word on a 4:3 slide. An axes sharing its
+    figure is left alone.
+    """
+    from matplotlib.gridspec import GridSpec
+
+    spec = ax.get_subplotspec()
+    fig = ax.figure
+    if spec is None or len(fig.axes) != 1:
+        return
+    grid = spec.get_gridspec()
+    if (grid.nrows, grid.ncols) != (1, 1) or fig.get_layout_engine() is None:
+        return
+    ax.set_subplotspec(GridSpec(1, 1, figure=fig, left=0.03, right=0.97)[0])

@@ -14,7 +14,7 @@ from matplotlib.axes import Axes
 from matplotlib.patches import FancyBboxPatch
 
 from ..schema import vocab_of
-from ..style import GREY, LIGHT_GREY, MIN_SLIDE_PT, OKABE_ITO, color_for
+from ..style import GREY, LIGHT_GREY, OKABE_ITO, color_for
 from ..summaries.background import (
     evidence_types,
     food_table,
@@ -22,7 +22,18 @@ from ..summaries.background import (
     prisma_flow,
     risk_group_table,
 )
-from ._base import axes_size_in, empty, fontsize, new_axes
+from ._base import empty, fontsize, new_axes
+from ._slidefit import (
+    dark,
+    fit,
+    hide_axes,
+    line_in,
+    room,
+    small,
+    title_size,
+    widen_lone_axes,
+    width_in,
+)
 
 __all__ = [
     "food_sources_chart",
@@ -47,112 +58,6 @@ _MEASURES = {
         ),
     ),
 }
-
-
-def _small(ax: Axes) -> float:
-    """Secondary text size: 85% of the base, never below 14 pt or the base size.
-
-    On a slide (base at least :data:`~b12explore.style.MIN_SLIDE_PT`) it is the base
-    itself: the slide layout would enlarge anything smaller, after the chart had fitted
-    its texts at the smaller size.
-    """
-    base = fontsize(ax)
-    if base >= MIN_SLIDE_PT:
-        return base
-    return max(min(base, 14.0), base * 0.85)
-
-
-# --------------------------------------------------------------------------- measured text
-# The tables below (risk groups, mechanisms, search flow) place their texts in inches, so
-# they measure them: a wrapped line never runs into the next column, a row is as tall as
-# its text, and what does not fit ends in a visible "…" (the CSV keeps the whole text).
-
-_RENDERER = []
-
-
-def text_width_in(text: str, size: float, weight: str = "normal") -> float:
-    """Width in inches of the widest line of ``text`` at ``size`` points.
-
-    Examples
-    --------
-    >>> text_width_in("ab", 18) > text_width_in("a", 18) > 0
-    True
-    """
-    from matplotlib.backends.backend_agg import RendererAgg
-    from matplotlib.font_manager import FontProperties
-
-    if not _RENDERER:
-        _RENDERER.append(RendererAgg(1, 1, 72))  # pixels are points
-    prop = FontProperties(size=size, weight=weight)
-    return (
-        max(
-            _RENDERER[0].get_text_width_height_descent(line, prop, ismath=False)[0]
-            if line
-            else 0.0
-            for line in str(text).split("\n")
-        )
-        / 72
-    )
-
-
-def fit_text(
-    text: str, width_in: float, size: float, max_lines: int = 99, weight: str = "normal"
-) -> str:
-    """``text`` wrapped at word boundaries to ``width_in``; past ``max_lines`` it ends in "…".
-
-    A single word wider than the column is cut with "…" (never broken mid-word).
-
-    Examples
-    --------
-    >>> fit_text("Human observational", 2.0, 18)
-    'Human\\nobservational'
-    >>> fit_text("one two three four five six", 1.2, 18, max_lines=2)
-    'one two\\nthree f…'
-    """
-
-    def fits(s: str) -> bool:
-        return text_width_in(s, size, weight) <= width_in
-
-    def cut(s: str) -> str:
-        while s and not fits(s + "…"):
-            s = s[:-1]
-        return s.rstrip(" ,;:(-") + "…"
-
-    lines: list[str] = []
-    for word in str(text).split():
-        if lines and fits(f"{lines[-1]} {word}"):
-            lines[-1] = f"{lines[-1]} {word}"
-        else:
-            lines.append(word if fits(word) else cut(word))
-    lines = lines or [""]
-    if len(lines) > max_lines:
-        lines = [*lines[: max_lines - 1], cut(" ".join(lines[max_lines - 1 :]))]
-    return "\n".join(lines)
-
-
-def _line_in(size: float) -> float:
-    """Height in inches of one line of text at ``size`` points (matplotlib's spacing)."""
-    return size * 1.2 / 72
-
-
-def _room(ax: Axes) -> tuple[float, float]:
-    """Width and height in inches this chart may fill: the slide's safe area, less a
-    title line and a three-line caption (estimated before any layout)."""
-    return axes_size_in(ax, margins=(1.4, 2.2))
-
-
-def _title_size(ax: Axes) -> float:
-    from matplotlib import rcParams
-    from matplotlib.font_manager import FontProperties
-
-    return FontProperties(size=rcParams["axes.titlesize"]).get_size_in_points()
-
-
-def _hide_axes(ax: Axes) -> None:
-    """No axis at all: no ticks drawn and none measured (the labels are texts)."""
-    ax.set_axis_off()
-    ax.xaxis.set_visible(False)
-    ax.yaxis.set_visible(False)
 
 
 def food_sources_chart(
@@ -206,28 +111,28 @@ def food_sources_chart(
             text,
             va="center",
             ha="left",
-            fontsize=_small(ax),
+            fontsize=small(ax),
             gid="value",
         )
     # one line per bar (a wrapped label would meet its neighbours); long ones end in "…"
     short = [lab if len(lab) <= 60 else lab[:59].rstrip() + "…" for lab in table["label"]]
-    ax.set_yticks(y, short, fontsize=_small(ax))
+    ax.set_yticks(y, short, fontsize=small(ax))
     top = float(np.nanmax(values)) if len(values) else 1.0
     ax.set_xlim(0, top * 80 if top > 0 else 10)
     # the axis label and the title fit beside the food names (which the slide layout
     # shortens to a third of its width): wrapped between words, never past the edge
-    width, _ = _room(ax)
-    names = min(max(text_width_in(t, _small(ax)) for t in short), 0.3 * (width + 0.6))
-    room = max(2.0, width - names - 0.3)
+    width, _ = room(ax)
+    names = min(max(width_in(t, small(ax)) for t in short), 0.3 * (width + 0.6))
+    space = max(2.0, width - names - 0.3)
     # one line each where the slide allows (a 4:3 slide has no height to spare for the
     # 17 foods at 18 pt): the axis label then drops its aside, the title its source,
     # which the caption names
     labels = [_MEASURES[measure][0], *_MEASURES[measure][2]]
-    label = next((t for t in labels if text_width_in(t, fontsize(ax)) <= room), labels[-1])
-    ax.set_xlabel(fit_text(label, room, fontsize(ax), 2))
-    if text_width_in(title, _title_size(ax)) > room:
+    label = next((t for t in labels if width_in(t, fontsize(ax)) <= space), labels[-1])
+    ax.set_xlabel(fit(label, space, 2, size=fontsize(ax)))
+    if width_in(title, title_size()) > space:
         title = title.removesuffix(" (NIH ODS)")
-    ax.set_title(fit_text(title, room, _title_size(ax), 2), loc="left")
+    ax.set_title(fit(title, space, 2, size=title_size()), loc="left")
     if measure == "percent_dv":
         # named in the axis label: a text by the line met the tick labels
         ax.axvline(100, color=GREY, linestyle="--", linewidth=1, gid="dv-100")
@@ -266,9 +171,9 @@ def risk_groups_chart(evidence, *, ax: Axes | None = None) -> Axes:
     title = "Who is at risk of low B12, and why"
     if table.empty:
         return empty(ax, title, note="no risk-group rows")
-    width, height = _room(ax)
-    size = _small(ax)
-    line, pad, gap = _line_in(size), 0.06, 0.3
+    width, height = room(ax)
+    size = small(ax)
+    line, pad, gap = line_in(size), 0.06, 0.3
     group_w = min(0.3 * width, 3.4)
     why_w = width - group_w - gap - 0.2
     groups = [str(g) for g in table["group"]]
@@ -278,8 +183,8 @@ def risk_groups_chart(evidence, *, ax: Axes | None = None) -> Axes:
     def cell(i: int, lines: int) -> tuple[str, str]:
         # the group's name and, under it, its number of sources; the reason beside
         return (
-            fit_text(groups[i], group_w, size, max(1, lines - 1), weight="bold"),
-            fit_text(whys[i], why_w, size, lines),
+            fit(groups[i], group_w, max(1, lines - 1), size=size, weight="bold"),
+            fit(whys[i], why_w, lines, size=size),
         )
 
     def n_lines(c: tuple[str, str]) -> int:
@@ -328,7 +233,7 @@ def risk_groups_chart(evidence, *, ax: Axes | None = None) -> Axes:
             gid="sources",
         )
         ax.text(0.1 + group_w + gap, mid, why, va="center", ha="left", fontsize=size, gid="why")
-    _hide_axes(ax)
+    hide_axes(ax)
     ax.set_title(title, loc="left")
     return ax
 
@@ -364,19 +269,19 @@ def mechanisms_chart(evidence, *, ax: Axes | None = None) -> Axes:
     title = "Proposed mechanisms and their evidence"
     if table.empty:
         return empty(ax, title, note="no mechanism rows")
-    _widen_lone_axes(ax)
+    widen_lone_axes(ax)
     kinds = list(evidence_types(evidence))
     col = {k: i for i, k in enumerate(kinds)}
     vocab = vocab_of(evidence)
-    width, height = _room(ax)
-    size = _small(ax)
-    line, gap = _line_in(size), 0.2
+    width, height = room(ax)
+    size = small(ax)
+    line, gap = line_in(size), 0.2
     # column headers wrap at word boundaries (two lines where a word allows it); each
     # column is as wide as its header
     labels = [vocab.label("evidence_type", k) for k in kinds]
 
     def columns(heads: list[str]) -> tuple[list[float], float]:
-        widths = [text_width_in(h, size) for h in heads]
+        widths = [width_in(h, size) for h in heads]
         centres = [widths[0] / 2]
         for a, b in zip(widths, widths[1:], strict=False):
             centres.append(centres[-1] + (a + b) / 2 + gap)
@@ -386,13 +291,14 @@ def mechanisms_chart(evidence, *, ax: Axes | None = None) -> Axes:
     centres, span = columns(heads)
     if span > 0.5 * width:  # two lines a header, broken between words only
         heads = [
-            fit_text(
+            fit(
                 lab,
                 max(
-                    max(text_width_in(w, size) for w in lab.split() or [""]),
-                    text_width_in(lab, size) / 2,
+                    max(width_in(w, size) for w in lab.split() or [""]),
+                    width_in(lab, size) / 2,
                 ),
-                size,
+                99,
+                size=size,
             )
             for lab in labels
         ]
@@ -402,12 +308,12 @@ def mechanisms_chart(evidence, *, ax: Axes | None = None) -> Axes:
     head_lines = max(h.count("\n") + 1 for h in heads)
     # one line per mechanism; a second line for the longest while the slide has room
     mechanisms = [str(m) for m in table["mechanism"]]
-    names = [fit_text(m, name_w, size, 1) for m in mechanisms]
+    names = [fit(m, name_w, 1, size=size) for m in mechanisms]
     spare = (height - (head_lines + 0.5) * line) / line - 1.35 * len(names)
     for i in sorted(range(len(names)), key=lambda i: -len(mechanisms[i])):
         if spare < 1 or not names[i].endswith("…"):
             continue
-        names[i] = fit_text(mechanisms[i], name_w, size, 2)
+        names[i] = fit(mechanisms[i], name_w, 2, size=size)
         spare -= 1
     row_h = [(n.count("\n") + 1.35) * line for n in names]
     tops = np.concatenate([[0.0], np.cumsum(row_h)])
@@ -427,14 +333,14 @@ def mechanisms_chart(evidence, *, ax: Axes | None = None) -> Axes:
             ha="center",
             fontsize=size,
             fontweight="bold",
-            color="white" if _dark(color) else "black",
+            color="white" if dark(color) else "black",
             zorder=3,
             gid="studies",
         )
         ax.text(0, yi, name, va="center", ha="left", fontsize=size, gid="mechanism")
     ax.set_xticks(xs, heads)
     ax.annotate(
-        fit_text("In the circle: linked studies", name_w, size, head_lines),
+        fit("In the circle: linked studies", name_w, head_lines, size=size),
         xy=(0, 1),
         xycoords="axes fraction",
         xytext=(0, 6),
@@ -455,34 +361,6 @@ def mechanisms_chart(evidence, *, ax: Axes | None = None) -> Axes:
         ax.spines[side].set_visible(False)
     ax.set_title(title, loc="left", pad=12)
     return ax
-
-
-def _dark(color: str) -> bool:
-    """Whether white text reads better than black on ``color`` (relative luminance)."""
-    from matplotlib.colors import to_rgb
-
-    r, g, b = to_rgb(color)
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.45
-
-
-def _widen_lone_axes(ax: Axes) -> None:
-    """Give a chart's only axes the figure's full width before layout.
-
-    The slide layout wraps tick labels to the axes' share of the width before it lays
-    the figure out; with matplotlib's default side margins a header such as
-    "observational" would be broken mid-word on a 4:3 slide. An axes sharing its
-    figure is left alone.
-    """
-    from matplotlib.gridspec import GridSpec
-
-    spec = ax.get_subplotspec()
-    fig = ax.figure
-    if spec is None or len(fig.axes) != 1:
-        return
-    grid = spec.get_gridspec()
-    if (grid.nrows, grid.ncols) != (1, 1) or fig.get_layout_engine() is None:
-        return
-    ax.set_subplotspec(GridSpec(1, 1, figure=fig, left=0.03, right=0.97)[0])
 
 
 def prisma_chart(evidence, *, ax: Axes | None = None) -> Axes:
@@ -514,8 +392,8 @@ def prisma_chart(evidence, *, ax: Axes | None = None) -> Axes:
         return empty(ax, title, note="no search log")
     c = flow.set_index("stage")["count"].to_dict()
     lab = flow.set_index("stage")["label"].to_dict()
-    width, _ = _room(ax)
-    size = _small(ax)
+    width, _ = room(ax)
+    size = small(ax)
     ux = width / 10  # inches per x unit; y is in inches, downwards
     main, side = ["identified", "screened", "read"], ["duplicates", "screened_out", "excluded"]
     bottom = [("used_existing", 0.1, 4.5), ("included_new", 5.5, 4.4)]
@@ -524,8 +402,8 @@ def prisma_chart(evidence, *, ax: Axes | None = None) -> Axes:
     texts, half = {}, {}
     for stage in lab:
         w = 4.4 if stage in side or stage == "included_new" else 4.5
-        texts[stage] = f"{fit_text(lab[stage], w * ux - 0.25, size, 3)}\nn = {c[stage]}"
-        half[stage] = ((texts[stage].count("\n") + 1) * _line_in(size) + 0.15) / 2
+        texts[stage] = f"{fit(lab[stage], w * ux - 0.25, 3, size=size)}\nn = {c[stage]}"
+        half[stage] = ((texts[stage].count("\n") + 1) * line_in(size) + 0.15) / 2
     # top to bottom: each side box between the main boxes it leaves from and goes to
     y = {main[0]: half[main[0]]}
     side_bottom = 0.0
@@ -579,6 +457,6 @@ def prisma_chart(evidence, *, ax: Axes | None = None) -> Axes:
     ax.annotate("", xy=(6.2, top), xytext=(stem, fork), arrowprops=arrow)
     # stem below "Records read"
     ax.plot([stem, stem], [y["read"] + half["read"] + 0.02, fork], color="0.4", linewidth=1)
-    _hide_axes(ax)
+    hide_axes(ax)
     ax.set_title(title, loc="left")
     return ax

@@ -195,7 +195,7 @@ def evidence_overview(evidence, *, size: str = "16:9") -> Figure:
 def _bars_labelled_directly(ax, size: str) -> None:
     """Every bar carries its number, so the top panel needs no x axis: its height goes to
     the bars. The numbers stay inside the axes (never under the key)."""
-    from .background import _title_size, fit_text, text_width_in
+    from ._slidefit import fit, title_size, width_in
 
     values = [t for t in ax.texts if t.get_gid() in ("value", "rest-value")]
     if not values:
@@ -212,12 +212,12 @@ def _bars_labelled_directly(ax, size: str) -> None:
     if fw < 12 and short != ticks:
         ax.set_yticks(ax.get_yticks(), short)
         ticks = short
-    names = min(max((text_width_in(t, font) for t in ticks), default=0.0), 0.3 * (fw - 0.8))
+    names = min(max((width_in(t, font) for t in ticks), default=0.0), 0.3 * (fw - 0.8))
     width = max(2.0, fw - 0.86 - names - 0.3)  # the bars' axes, estimated before layout
     lo, hi = ax.get_xlim()
     need = hi
     for t in values:
-        x, w = float(t.get_position()[0]), text_width_in(t.get_text(), font) + 0.1
+        x, w = float(t.get_position()[0]), width_in(t.get_text(), font) + 0.1
         if width - w > 0.5:
             need = max(need, x * width / (width - w))
     ax.set_xlim(lo, need)
@@ -229,9 +229,9 @@ def _bars_labelled_directly(ax, size: str) -> None:
         f"Largest primary studies: participants {measure}",
         f"Largest primary studies ({measure})",
     ]
-    fits = [t for t in titles if text_width_in(t, _title_size(ax)) <= width]
+    fits = [t for t in titles if width_in(t, title_size()) <= width]
     ax.set_title(
-        fits[0] if fits else fit_text("Largest primary studies", width, _title_size(ax), 2),
+        fits[0] if fits else fit("Largest primary studies", width, 2, size=title_size()),
         loc="left",
     )
 

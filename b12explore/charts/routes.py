@@ -11,7 +11,7 @@ from .. import summaries
 from ..schema import vocab_of
 from ..style import FORM_COLORS, GREY, SCORE_COLORS, SCORE_LABELS, color_for
 from ._base import axes_size_in, empty, fontsize, new_axes, patches
-from .background import _dark, text_width_in
+from ._slidefit import dark, width_in
 
 __all__ = ["SCORE_SYMBOLS", "delivery_feature_chart", "route_form_chart"]
 
@@ -66,7 +66,7 @@ def route_form_chart(studies: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
                     f"n = {summaries.format_count(n)}",
                     ha="center",
                     va="center",
-                    color="white" if _dark(color_for("b12_form", form)) else "black",
+                    color="white" if dark(color_for("b12_form", form)) else "black",
                     gid="segment",
                 )
         bottom += heights
@@ -77,7 +77,7 @@ def route_form_chart(studies: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     ]
     names = vocab_of(studies).labels_for("route", routes)
     margin, slot = _fit_slots(ax, names, labels)
-    if slot < max(text_width_in(t, fontsize(ax)) for t in labels) + 0.2:
+    if slot < max(width_in(t, fontsize(ax)) for t in labels) + 0.2:
         # a total wider than its bar's slot would meet the next bar's labels: three lines
         labels = [t.replace(" participants", "\nparticipants") for t in labels]
         margin, slot = _fit_slots(ax, names, labels)
@@ -102,11 +102,10 @@ def _fit_slots(ax: Axes, names: list[str], labels: list[str]) -> tuple[float, fl
     before layout (less the y axis and the legend beside it).
     """
     size = fontsize(ax)
-    legend = max(text_width_in(t, size) for t in ax.get_legend_handles_labels()[1] or [""])
+    legend = max(width_in(t, size) for t in ax.get_legend_handles_labels()[1] or [""])
     width, _ = axes_size_in(ax, margins=(1.0 + 1.0 + legend + 3.5 * size / 72, 2.5))
     half = max(
-        max(text_width_in(a, size), text_width_in(b, size)) / 2
-        for a, b in zip(names, labels, strict=True)
+        max(width_in(a, size), width_in(b, size)) / 2 for a, b in zip(names, labels, strict=True)
     )
     margin = 0.5
     for _ in range(5):  # the margin changes the slot's width, which changes the margin
