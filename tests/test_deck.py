@@ -94,6 +94,19 @@ def test_native_charts_hold_the_side_car_numbers(exported):
         assert any(s.shape_type == 13 for s in by_name[name].shapes), name
 
 
+def test_native_count_charts_step_in_whole_numbers_and_slant_crowded_labels(exported):
+    _, charts, out = exported
+    prs = Presentation(out / f"{DECK_NAME}.pptx")
+    by_name = {c.name: s for c, s in zip(charts, list(prs.slides)[1:-1], strict=True)}
+    timeline = next(s for s in by_name["timeline"].shapes if s.has_chart).chart
+    assert timeline.value_axis.major_unit == 1  # counts of studies: 0, 1, 2, ...
+    body = timeline.category_axis._element.xpath(".//a:bodyPr")
+    assert body and body[0].get("rot") == "-2700000"  # 13 years would run together flat
+    route = next(s for s in by_name["route-form"].shapes if s.has_chart).chart
+    assert route.value_axis.major_unit == 1
+    assert not route.category_axis._element.xpath(".//a:bodyPr[@rot]")  # 3 routes fit flat
+
+
 def test_every_shape_sits_inside_the_margins(exported):
     _, _, out = exported
     prs = Presentation(out / f"{DECK_NAME}.pptx")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import io
+import math
 import re
 import zipfile
 from collections.abc import Sequence
@@ -24,7 +25,7 @@ import pandas as pd
 from ..style import MIN_SLIDE_PT, SIZES
 from . import citations as _cit
 from .layout import SAFE_MARGIN_IN
-from .slidetext import wrap_lines, wrapped_rows
+from .slidetext import text_width_pt, wrap_lines, wrapped_rows
 
 __all__ = [
     "DECK_DATE",
@@ -264,10 +265,73 @@ def _native_chart(slide: Any, native: NativeChart, box: tuple[float, ...]) -> No
         chart.legend.include_in_layout = False
     if native.horizontal:
         chart.category_axis.reverse_order = True  # first category at the top
+    else:
+        _skip_crowded_labels(chart, native, box[2])
+    step = count_step(native)
+    if step:
+        chart.value_axis.major_unit = step  # counts: whole numbers on the axis
     if native.value_title:
         chart.value_axis.has_title = True
         chart.value_axis.axis_title.text_frame.text = native.value_title
         _style_text(chart.value_axis.axis_title.text_frame, MIN_SLIDE_PT)
+
+
+def count_step(native: NativeChart) -> int | None:
+    """A whole-number axis step (about eight steps) when every value is a count.
+
+    Examples
+    --------
+    >>> count_step(NativeChart(["a", "b"], {"Studies": [1, 4]}, stacked=True))
+    1
+    >>> count_step(NativeChart(["a", "b"], {"Enrolled": [496, 372]}))
+    100
+    >>> count_step(NativeChart(["a"], {"Mean": [1.5]})) is None
+    True
+    """
+    values = [float(v) for vals in native.series.values() for v in vals if not pd.isna(v)]
+    if not values or any(v != int(v) or v < 0 for v in values):
+        return None
+    if native.stacked:
+        rows = zip(*native.series.values(), strict=True)
+        top = max(sum(0 if pd.isna(v) else float(v) for v in row) for row in rows)
+    else:
+        top = max(values)
+    nice = (m * 10**e for e in range(16) for m in (1, 2, 5))  # bounded: 48 steps
+    return next((step for step in nice if step >= top / 8), None)
+
+
+def label_skip(categories: Sequence[str], plot_in: float, pt: float = MIN_SLIDE_PT) -> int:
+    """Show every n-th category label so that the labels stand apart along ``plot_in``.
+
+    Examples
+    --------
+    >>> label_skip([str(y) for y in range(1998, 2025)], 7.0)
+    4
+    >>> label_skip(["Oral", "Intramuscular"], 7.0)
+    1
+    """
+    widest = max((text_width_pt(str(c), pt) for c in categories), default=0.0) / 72 + 0.15
+    return max(1, math.ceil(len(categories) * widest / max(plot_in, 0.1)))
+
+
+def _skip_crowded_labels(chart: Any, native: NativeChart, width_in: float) -> None:
+    """Crowded category labels turn 45 degrees (LibreOffice draws every label, even
+    with ``c:tickLblSkip``); if even slanted they would meet, every n-th is shown."""
+    from pptx.oxml.ns import qn
+    from pptx.util import Pt
+
+    plot_in = width_in - (2.6 if len(native.series) > 1 else 0.0) - 1.0
+    if label_skip(native.categories, plot_in) <= 1:
+        return
+    ticks = chart.category_axis.tick_labels
+    ticks.font.size = Pt(MIN_SLIDE_PT)
+    ticks._element.get_or_add_txPr().find(qn("a:bodyPr")).set("rot", "-2700000")
+    slanted = MIN_SLIDE_PT * 1.2 / 72 * 1.5  # a slanted label's footprint along the axis
+    skip = max(1, math.ceil(len(native.categories) * slanted / max(plot_in, 0.1)))
+    if skip > 1:
+        axis = chart.category_axis._element
+        element = axis.makeelement(qn("c:tickLblSkip"), {"val": str(skip)})
+        axis.find(qn("c:noMultiLvlLbl")).addprevious(element)
 
 
 def _chart_slide(prs: Any, chart: Any, picture: bytes | None, notes: str, size: str) -> None:

@@ -13,7 +13,15 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
     from matplotlib.text import Text
 
-__all__ = ["ELLIPSIS", "figure_title", "shorten", "title_texts", "wrap_lines", "wrapped_rows"]
+__all__ = [
+    "ELLIPSIS",
+    "figure_title",
+    "shorten",
+    "text_width_pt",
+    "title_texts",
+    "wrap_lines",
+    "wrapped_rows",
+]
 
 ELLIPSIS = "…"
 
@@ -36,12 +44,34 @@ def wrap_lines(text: str, width_in: float, fontsize: float, max_lines: int) -> s
     return "\n".join(lines)
 
 
+def text_width_pt(text: str, fontsize: float) -> float:
+    """Width in points of ``text`` (its widest line) in DejaVu Sans at ``fontsize``.
+
+    DejaVu Sans is matplotlib's own font and what LibreOffice falls back to; it is
+    wider than Calibri or Carlito, so a fit measured with it holds in PowerPoint too.
+
+    Examples
+    --------
+    >>> text_width_pt("ab", 18) > text_width_pt("a", 18) > 0
+    True
+    """
+    from matplotlib import font_manager
+    from matplotlib.ft2font import FT2Font
+
+    font = FT2Font(font_manager.findfont("DejaVu Sans"))
+    font.set_size(fontsize, 72)  # 72 dpi: widths in points
+    widths = []
+    for line in str(text).splitlines() or [""]:
+        font.set_text(line, 0.0)
+        widths.append(font.get_width_height()[0] / 64)
+    return max(widths)
+
+
 def wrapped_rows(text: str, width_in: float, fontsize: float) -> int:
     """How many lines ``text`` takes when its words are wrapped to ``width_in`` inches.
 
-    Words are measured in DejaVu Sans (matplotlib's own font, and what LibreOffice
-    falls back to), which is wider than Calibri or Carlito, so the count errs on the
-    side of more lines in PowerPoint and in LibreOffice.
+    Words are measured with :func:`text_width_pt`, so the count errs on the side of
+    more lines in PowerPoint and in LibreOffice.
 
     Examples
     --------
@@ -50,23 +80,13 @@ def wrapped_rows(text: str, width_in: float, fontsize: float) -> int:
     >>> wrapped_rows("", 2.0, 18)
     1
     """
-    from matplotlib import font_manager
-    from matplotlib.ft2font import FT2Font
-
-    font = FT2Font(font_manager.findfont("DejaVu Sans"))
-    font.set_size(fontsize, 72)  # 72 dpi: widths in points
-
-    def points(words: str) -> float:
-        font.set_text(words, 0.0)
-        return font.get_width_height()[0] / 64
-
     limit, rows = width_in * 72, 0
     for para in str(text).splitlines() or [""]:
         line = ""
         rows += 1
         for word in para.split():
             trial = f"{line} {word}" if line else word
-            if line and points(trial) > limit:
+            if line and text_width_pt(trial, fontsize) > limit:
                 rows, line = rows + 1, word
             else:
                 line = trial
