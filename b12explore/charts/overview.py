@@ -8,7 +8,6 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
-from matplotlib.transforms import ScaledTranslation
 
 from .. import summaries
 from ..schema import vocab_of
@@ -141,10 +140,10 @@ def evidence_overview(evidence, *, size: str = "16:9") -> Figure:
 
     Two full-width panels, so that both stay legible at 18 pt on a 4:3 slide; the
     direction of effect has its own slide. The bars of the top panel carry their
-    numbers (no x axis) and its route key sits under them. On a 4:3 slide the top
-    panel names two studies (the hatched bar counts the rest) and the timeline counts
+    numbers (no x axis) and its route key sits under them. The timeline counts
     studies per year in one colour: there is no room for its design key, and the
-    timeline slide breaks the years down by design.
+    timeline slide breaks the years down by design. On a 4:3 slide the top panel
+    names two studies (the hatched bar counts the rest).
 
     Parameters
     ----------
@@ -178,11 +177,9 @@ def evidence_overview(evidence, *, size: str = "16:9") -> Figure:
         top_right.set_ylabel("")  # the panel title says "Studies by year"
         top_right.set_xlabel("")  # and the ticks are years
         top_right.set_title("Studies by year", loc="left")
-        if size != "16:9":
-            _one_colour(top_right)
+        _one_colour(top_right)
         _bars_labelled_directly(top_left, size)
         _drop_bar_key(top_left)
-        _two_column_key(top_right)
         fig.suptitle(
             "Vitamin B12 and low back pain: the evidence at a glance",
             x=0.01,
@@ -239,8 +236,9 @@ def _bars_labelled_directly(ax, size: str) -> None:
 def _one_colour(ax) -> None:
     """Count studies per year in one colour, without the design key.
 
-    A 4:3 slide has no height for the key beside or under the short panel; the
-    timeline slide (and its data table) break the years down by design.
+    The short panel has no height for a six-entry key (in the deck's picture area it
+    squeezed the bars flat); the timeline slide and its data table break the years
+    down by design.
     """
     legend = ax.get_legend()
     if legend is None:
@@ -250,27 +248,6 @@ def _one_colour(ax) -> None:
         patch.set_facecolor(DESIGN_COLORS["rct"])
         patch.set_edgecolor(DESIGN_COLORS["rct"])
     ax.set_title("Studies by year, all designs", loc="left")
-
-
-def _two_column_key(ax) -> None:
-    """Lay a long design legend out in two columns so it stays beside its short panel."""
-    legend = ax.get_legend()
-    if legend is None or len(legend.texts) <= 3:
-        return
-    handles, labels = legend.legend_handles, [t.get_text() for t in legend.texts]
-    legend.remove()
-    ax.legend(
-        handles,
-        labels,
-        loc="upper left",
-        # 0.3 in right of the axes: clear of the last year's tick label
-        bbox_to_anchor=(1.0, 1.0),
-        bbox_transform=ax.transAxes + ScaledTranslation(0.3, 0, ax.figure.dpi_scale_trans),
-        ncol=2,
-        labelspacing=0.3,
-        borderaxespad=0.2,
-        frameon=False,
-    )
 
 
 def _drop_bar_key(ax) -> None:
