@@ -9,6 +9,7 @@ are measured with the font itself (``matplotlib.textpath``), not guessed per cha
 from __future__ import annotations
 
 import re
+import warnings
 
 from matplotlib.axes import Axes
 from matplotlib.font_manager import FontProperties
@@ -70,13 +71,12 @@ def width_in(text: str, size: float = MIN_SLIDE_PT, weight: str = "normal") -> f
         _RENDERER.append(RendererAgg(1, 1, 72))
     prop = FontProperties(size=size, weight=weight)
     measure = _RENDERER[0].get_text_width_height_descent
-    return (
-        max(
-            (measure(line, prop, ismath=False)[0] if line else 0.0)
-            for line in str(text).split("\n")
-        )
-        / 72
-    )
+    with warnings.catch_warnings():  # a missing glyph is reported once, when drawn
+        warnings.filterwarnings("ignore", "Glyph .* missing from font", UserWarning)
+        widths = [
+            measure(line, prop, ismath=False)[0] if line else 0.0 for line in str(text).split("\n")
+        ]
+    return max(widths) / 72
 
 
 def _cut(word: str, width: float, size: float, weight: str, chars: int) -> str:
