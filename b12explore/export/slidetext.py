@@ -6,6 +6,7 @@ caption or label is cut the same way on an image and on a slide.
 
 from __future__ import annotations
 
+import functools
 import textwrap
 from typing import TYPE_CHECKING
 
@@ -44,6 +45,9 @@ def wrap_lines(text: str, width_in: float, fontsize: float, max_lines: int) -> s
     return "\n".join(lines)
 
 
+_FONT: list = []
+
+
 def text_width_pt(text: str, fontsize: float) -> float:
     """Width in points of ``text`` (its widest line) in DejaVu Sans at ``fontsize``.
 
@@ -55,16 +59,20 @@ def text_width_pt(text: str, fontsize: float) -> float:
     >>> text_width_pt("ab", 18) > text_width_pt("a", 18) > 0
     True
     """
-    from matplotlib import font_manager
-    from matplotlib.ft2font import FT2Font
+    if not _FONT:  # loading the font file costs ~2 ms: once per process
+        from matplotlib import font_manager
+        from matplotlib.ft2font import FT2Font
 
-    font = FT2Font(font_manager.findfont("DejaVu Sans"))
+        _FONT.append(FT2Font(font_manager.findfont("DejaVu Sans")))
+    return max(_line_width(line, fontsize) for line in str(text).splitlines() or [""])
+
+
+@functools.lru_cache(maxsize=8192)  # slide text repeats its words: measure each once
+def _line_width(line: str, fontsize: float) -> float:
+    font = _FONT[0]
     font.set_size(fontsize, 72)  # 72 dpi: widths in points
-    widths = []
-    for line in str(text).splitlines() or [""]:
-        font.set_text(line, 0.0)
-        widths.append(font.get_width_height()[0] / 64)
-    return max(widths)
+    font.set_text(line, 0.0)
+    return font.get_width_height()[0] / 64
 
 
 def wrapped_rows(text: str, width_in: float, fontsize: float) -> int:
@@ -81,15 +89,17 @@ def wrapped_rows(text: str, width_in: float, fontsize: float) -> int:
     1
     """
     limit, rows = width_in * 72, 0
+    space = text_width_pt("a a", fontsize) - text_width_pt("aa", fontsize)
+    # a line is its words and the spaces between them (each word measured once)
     for para in str(text).splitlines() or [""]:
-        line = ""
+        used = None
         rows += 1
         for word in para.split():
-            trial = f"{line} {word}" if line else word
-            if line and text_width_pt(trial, fontsize) > limit:
-                rows, line = rows + 1, word
+            w = text_width_pt(word, fontsize)
+            if used is not None and used + space + w > limit:
+                rows, used = rows + 1, w
             else:
-                line = trial
+                used = w if used is None else used + space + w
     return rows
 
 
