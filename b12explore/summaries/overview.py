@@ -144,7 +144,7 @@ def evidence_map_table(
         pairs["finding"] = pairs["direction"].fillna(NO_RESULT)
     out_order = _order(pairs["outcome"], results["outcome"] if results is not None else None)
     pairs["n"] = pairs["study_id"].map(n)
-    pairs["label"] = pairs["study_id"].map(labels)
+    pairs["label"] = pairs["study_id"].map(labels).astype(object)  # joined fast as str
     pairs["has"] = pairs["finding"] != NO_RESULT
     g = pairs.groupby(["route", "outcome"], sort=False)
     out = g.agg(
