@@ -30,6 +30,7 @@ __all__ = [
     "RISK_OF_BIAS_COLORS",
     "RISK_OF_BIAS_SYMBOLS",
     "ROUTE_COLORS",
+    "SAFE_MARGIN_IN",
     "SCORE_COLORS",
     "SCORE_LABELS",
     "SIZES",
@@ -63,6 +64,8 @@ SIZES: dict[str, tuple[float, float]] = {"16:9": (13.333, 7.5), "4:3": (10.0, 7.
 SVG_RC: dict[str, str] = {"svg.hashsalt": "b12explore", "svg.fonttype": "none"}
 #: Smallest text on a slide, in points at the slide's real size.
 MIN_SLIDE_PT = 18
+#: No ink closer than this to any edge of the slide (projectors and templates crop).
+SAFE_MARGIN_IN = 0.4
 
 ROUTE_COLORS: dict[str, str] = {
     "intramuscular": _P["blue"],

@@ -10,7 +10,6 @@ off a slide, fit the row text and the "favours" labels.
 from __future__ import annotations
 
 import math
-import re
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -19,7 +18,7 @@ from matplotlib.transforms import ScaledTranslation
 
 from .. import summaries
 from ._base import axes_size_in, fontsize
-from ._slidefit import LINE_IN, MARGIN_IN, fit, on_slide, slide_chars, width_in
+from ._slidefit import LINE_IN, MARGIN_IN, fit, on_slide, slide_chars, width_in, year_tail
 
 __all__ = [
     "_SlideRows",
@@ -29,7 +28,6 @@ __all__ = [
     "_log_axis",
     "_null_fraction",
     "_right_lines",
-    "_tail",
     "_thin_x",
 ]
 
@@ -87,7 +85,7 @@ class _SlideRows:
                 left_w,
                 min(n, 2),
                 chars=chars,
-                tail=_tail(lab),
+                tail=year_tail(lab),
             )
             for lab, n in zip(map(str, labels), lines, strict=True)
         ]
@@ -158,19 +156,6 @@ class _SlideRows:
         else:
             ax.set_xlabel(fit(xlabel, room, 2))
         _thin_x(ax, plot_w, ratio)
-
-
-def _tail(label: str) -> int:
-    """Words at the end of a study label kept when it is cut: its year (and "(3)")."""
-    words = label.split()
-    year = r"(1[89]|20)\d\d[a-z]?"
-    if (
-        len(words) > 2
-        and re.fullmatch(year, words[-2])
-        and re.fullmatch(r"\(\w{1,4}\)", words[-1])
-    ):
-        return 2
-    return 1 if len(words) > 1 and re.fullmatch(year, words[-1]) else 0
 
 
 def _right_lines(text: str, width: float, lines: int) -> str:

@@ -14,7 +14,9 @@ import warnings
 from matplotlib.axes import Axes
 from matplotlib.font_manager import FontProperties
 
+from ..export.slidetext import ELLIPSIS, label_chars
 from ..style import MIN_SLIDE_PT
+from ..style import SAFE_MARGIN_IN as MARGIN_IN
 from ._base import axes_size_in, fontsize
 
 __all__ = [
@@ -32,13 +34,17 @@ __all__ = [
     "title_size",
     "widen_lone_axes",
     "width_in",
+    "year_tail",
 ]
 
-ELLIPSIS = "…"
-#: Height of one line of slide text (18 pt at matplotlib's 1.2 line spacing), inches.
-LINE_IN = MIN_SLIDE_PT * 1.2 / 72
-#: The slide's safe margin (as the export's layout keeps it), inches.
-MARGIN_IN = 0.4
+
+def line_in(size: float) -> float:
+    """Height in inches of one line of text at ``size`` points (matplotlib's spacing)."""
+    return size * 1.2 / 72
+
+
+#: Height of one line of slide text (18 pt), inches.
+LINE_IN = line_in(MIN_SLIDE_PT)
 
 
 def on_slide(ax: Axes | None) -> bool:
@@ -49,7 +55,7 @@ def on_slide(ax: Axes | None) -> bool:
 def slide_chars(ax: Axes, share: float = 0.3) -> int:
     """Characters per line the slide layout keeps in a y tick label (it cuts longer ones)."""
     width = ax.figure.get_size_inches()[0] - 2 * MARGIN_IN
-    return max(6, int(share * width * 72 / (0.6 * MIN_SLIDE_PT)) - 1)
+    return max(6, label_chars(share * width, MIN_SLIDE_PT) - 1)
 
 
 _RENDERER: list = []  # one Agg renderer at 72 dpi (pixels are points), made on first use
@@ -77,6 +83,25 @@ def width_in(text: str, size: float = MIN_SLIDE_PT, weight: str = "normal") -> f
             measure(line, prop, ismath=False)[0] if line else 0.0 for line in str(text).split("\n")
         ]
     return max(widths) / 72
+
+
+def year_tail(label: str) -> int:
+    """Words at the end of a study label kept when it is cut: its year (and "(3)").
+
+    Examples
+    --------
+    >>> year_tail("DOLOR 2009"), year_tail("Calderon 1990 (3)"), year_tail("Other")
+    (1, 2, 0)
+    """
+    words = label.split()
+    year = r"(1[89]|20)\d\d[a-z]?"
+    if (
+        len(words) > 2
+        and re.fullmatch(year, words[-2])
+        and re.fullmatch(r"\(\w{1,4}\)", words[-1])
+    ):
+        return 2
+    return 1 if len(words) > 1 and re.fullmatch(year, words[-1]) else 0
 
 
 def _cut(word: str, width: float, size: float, weight: str, chars: int) -> str:
@@ -180,11 +205,6 @@ def title(ax: Axes, text: str) -> None:
         )
     else:
         ax.set_title(text, loc="left")
-
-
-def line_in(size: float) -> float:
-    """Height in inches of one line of text at ``size`` points (matplotlib's spacing)."""
-    return size * 1.2 / 72
 
 
 def small(ax: Axes) -> float:

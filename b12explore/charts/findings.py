@@ -18,8 +18,7 @@ from ..errors import check_option
 from ..schema import vocab_of
 from ..style import RISK_OF_BIAS_COLORS, color_for
 from ._base import empty, new_axes, patches, rest_note, wrap
-from ._forest_layout import _tail
-from ._slidefit import LINE_IN, MARGIN_IN, fit, on_slide, slide_chars, width_in
+from ._slidefit import LINE_IN, MARGIN_IN, fit, on_slide, slide_chars, width_in, year_tail
 from ._slidefit import title as slide_title
 from .albatross import albatross_plot
 from .forest import MEASURE_NAMES, forest_plot
@@ -176,7 +175,7 @@ def direction_plot(
         chars, width = slide_chars(ax), 0.27 * (ax.figure.get_size_inches()[0] - 2 * MARGIN_IN)
         ax.set_yticks(
             range(len(labels)),
-            [fit(lab, width, chars=chars, tail=_tail(lab)) for lab in labels],
+            [fit(lab, width, chars=chars, tail=year_tail(lab)) for lab in labels],
         )
     else:
         ax.set_xticks(range(len(outcomes)), [wrap(t, 12) for t in names])

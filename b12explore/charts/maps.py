@@ -18,8 +18,7 @@ from ..style import (
     tint,
 )
 from ._base import empty, more_note, new_axes, patches
-from ._forest_layout import _tail
-from ._slidefit import LINE_IN, MARGIN_IN, fit, on_slide, slide_chars, width_in
+from ._slidefit import LINE_IN, MARGIN_IN, fit, on_slide, slide_chars, width_in, year_tail
 
 __all__ = ["evidence_map", "risk_of_bias_chart"]
 
@@ -331,7 +330,7 @@ def _rob_label(label: str, design: str, width: float, chars: int) -> str:
     """
     full = f"{label} ({design})"
     plain = fit(full, width, chars=chars)
-    year = _tail(label)
+    year = year_tail(label)
     if not year or plain == full or label.split()[-year] in plain:
         return plain  # cut at the end, the year still shown
     out = fit(full, width, chars=chars, tail=year + len(f"({design})".split()))

@@ -13,7 +13,7 @@ import textwrap
 from typing import TYPE_CHECKING, Any
 
 from ..style import MIN_SLIDE_PT
-from .slidetext import shorten, title_texts, wrap_lines
+from .slidetext import label_chars, shorten, title_texts, wrap_lines
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -86,7 +86,7 @@ def fit_tick_labels(fig: Figure, width_in: float, restore: Restore) -> None:
                 room = ax.get_position().width * width_in / len(labels)
             else:
                 room = 0.3 * width_in
-            chars = max(6, int(room * 72 / (0.6 * size)))
+            chars = label_chars(room, size)
             if all(len(ln) <= chars for v in labels for ln in v.split("\n")):
                 continue
             locs = list(axis.get_majorticklocs())

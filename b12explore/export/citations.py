@@ -128,7 +128,12 @@ def citation_keys(studies: pd.DataFrame) -> list[str]:
     >>> citation_keys(df)
     ['Mauro2000a', 'Mauro2000b', 'Chiu2011']
     """
-    bases = [_key_base(row) for row in _records(studies)]
+    return _keys(_records(studies))
+
+
+def _keys(rows: list[dict[str, Any]]) -> list[str]:
+    """:func:`citation_keys` of rows already read as dicts."""
+    bases = [_key_base(row) for row in rows]
     counts = pd.Series(bases).value_counts()
     seen: dict[str, int] = {}
     keys = []
@@ -237,13 +242,14 @@ def to_bibtex(studies: pd.DataFrame) -> str:
     import bibtexparser
     from bibtexparser.model import Entry, Field
 
+    rows = _records(studies)
     entries = [
         Entry(
             "article" if _value(row, "journal") else "misc",
             key,
             [Field(name, value) for name, value in _bib_fields(row)],
         )
-        for key, row in zip(citation_keys(studies), _records(studies), strict=True)
+        for key, row in zip(_keys(rows), rows, strict=True)
     ]
     if not entries:
         return ""
@@ -317,10 +323,8 @@ def to_ris(studies: pd.DataFrame) -> str:
     """
     import rispy
 
-    records = [
-        _ris_record(key, row)
-        for key, row in zip(citation_keys(studies), _records(studies), strict=True)
-    ]
+    rows = _records(studies)
+    records = [_ris_record(key, row) for key, row in zip(_keys(rows), rows, strict=True)]
     if not records:
         return ""
     mapping = {"TY": "type_of_reference", "ID": "id", **rispy.TAG_KEY_MAPPING}

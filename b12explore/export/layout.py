@@ -13,7 +13,7 @@ import contextlib
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from ..style import MIN_SLIDE_PT, SIZES
+from ..style import MIN_SLIDE_PT, SAFE_MARGIN_IN, SIZES
 from ..textsafe import clean_text
 from ._fitting import (
     Restore,
@@ -41,8 +41,6 @@ __all__ = [
     "slide_inches",
 ]
 
-#: No ink closer than this to any edge of the slide (projectors and templates crop).
-SAFE_MARGIN_IN = 0.4
 CAPTION_FONTSIZE = MIN_SLIDE_PT
 CAPTION_MAX_LINES = 3
 # rc under which ``Figure.set_layout_engine(None)`` really means no engine

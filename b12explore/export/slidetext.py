@@ -17,6 +17,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "ELLIPSIS",
     "figure_title",
+    "label_chars",
     "shorten",
     "text_width_pt",
     "title_texts",
@@ -25,6 +26,20 @@ __all__ = [
 ]
 
 ELLIPSIS = "…"
+
+
+def label_chars(width_in: float, fontsize: float) -> int:
+    """Characters a label line may hold in ``width_in`` inches (0.6 em a character).
+
+    The slide layout shortens tick labels longer than this; charts that fit their own
+    labels for a slide use the same rule, so the layout has nothing left to cut.
+
+    Examples
+    --------
+    >>> label_chars(4.0, 18)
+    26
+    """
+    return max(6, int(width_in * 72 / (0.6 * fontsize)))
 
 
 def wrap_lines(text: str, width_in: float, fontsize: float, max_lines: int) -> str:
@@ -45,9 +60,6 @@ def wrap_lines(text: str, width_in: float, fontsize: float, max_lines: int) -> s
     return "\n".join(lines)
 
 
-_FONT: list = []
-
-
 def text_width_pt(text: str, fontsize: float) -> float:
     """Width in points of ``text`` (its widest line) in DejaVu Sans at ``fontsize``.
 
@@ -59,17 +71,20 @@ def text_width_pt(text: str, fontsize: float) -> float:
     >>> text_width_pt("ab", 18) > text_width_pt("a", 18) > 0
     True
     """
-    if not _FONT:  # loading the font file costs ~2 ms: once per process
-        from matplotlib import font_manager
-        from matplotlib.ft2font import FT2Font
-
-        _FONT.append(FT2Font(font_manager.findfont("DejaVu Sans")))
     return max(_line_width(line, fontsize) for line in str(text).splitlines() or [""])
+
+
+@functools.lru_cache(maxsize=1)
+def _font():  # loading the font file costs ~2 ms: once per process
+    from matplotlib import font_manager
+    from matplotlib.ft2font import FT2Font
+
+    return FT2Font(font_manager.findfont("DejaVu Sans"))
 
 
 @functools.lru_cache(maxsize=8192)  # slide text repeats its words: measure each once
 def _line_width(line: str, fontsize: float) -> float:
-    font = _FONT[0]
+    font = _font()
     font.set_size(fontsize, 72)  # 72 dpi: widths in points
     font.set_text(line, 0.0)
     return font.get_width_height()[0] / 64

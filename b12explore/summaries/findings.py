@@ -116,21 +116,16 @@ def _direction_table(studies: pd.DataFrame, results: pd.DataFrame) -> pd.DataFra
     out["between_group"] = g["between"].any().to_numpy()
     out["direction"] = out["first"].where(out["nunique"] == 1, "mixed")
     out["comparisons"] = out["size"].astype(int)
+    # one lookup per row, then array takes (study ids are unique, as mapping by them
+    # always required)
     ids = pd.Index(studies["study_id"].to_numpy(dtype=object))
-    if ids.is_unique:  # one hash lookup per row, then array takes (four maps cost 4x)
-        at = ids.get_indexer(out["study_id"].to_numpy(dtype=object))
-        label = studies["label"].where(studies["label"].notna(), studies["study_id"])
-        out["label"] = label.to_numpy(dtype=object)[at]
-        out["year"] = pd.array(studies["year"].to_numpy(dtype=object)[at], dtype="Int64")
-        out["n"] = pd.array(participants(studies).to_numpy(dtype=object)[at], dtype="Int64")
-        rob = _by_id(studies, "risk_of_bias").to_numpy(dtype=object)[at]
-        out["risk_of_bias"] = pd.Series(rob, index=out.index, dtype=object).astype(str)
-    else:  # pragma: no cover - validated tables have unique study ids
-        out["label"] = out["study_id"].map(_labels(studies))
-        out["year"] = out["study_id"].map(_by_id(studies, "year")).astype("Int64")
-        n = pd.Series(participants(studies).to_numpy(), index=studies["study_id"].to_numpy())
-        out["n"] = out["study_id"].map(n).astype("Int64")
-        out["risk_of_bias"] = out["study_id"].map(_by_id(studies, "risk_of_bias")).astype(str)
+    at = ids.get_indexer(out["study_id"].to_numpy(dtype=object))
+    label = studies["label"].where(studies["label"].notna(), studies["study_id"])
+    out["label"] = label.to_numpy(dtype=object)[at]
+    out["year"] = pd.array(studies["year"].to_numpy(dtype=object)[at], dtype="Int64")
+    out["n"] = pd.array(participants(studies).to_numpy(dtype=object)[at], dtype="Int64")
+    rob = _by_id(studies, "risk_of_bias").to_numpy(dtype=object)[at]
+    out["risk_of_bias"] = pd.Series(rob, index=out.index, dtype=object).astype(str)
     rank = {o: i for i, o in enumerate(_order(flat["outcome"], res["outcome"]))}
     out["_o"] = out["outcome"].map(rank)
     out = out.sort_values(["year", "label", "_o"], kind="stable")
